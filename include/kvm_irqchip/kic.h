@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvm-irqchip: the instance, the object behind one open of /dev/kvm-irqchip.
+ *
+ * LOCKING
+ *   kic->lock (mutex) serialises configuration: KVM_IRQCHIP_CREATE,
+ *   routing table replacement, KVM_ENABLE_CAP.  It is never taken on a
+ *   delivery path.
+ *   kic->srcu protects kic->routing for readers; readers may run in atomic
+ *   context (the eventfd wakeup) or sleep (the slow-path work item).
+ *   kic->irqfds.lock (spinlock, irq-safe) guards the irqfd list; it is taken
+ *   from the eventfd wakeup with the eventfd's wait-queue lock held.
+ *   Per-vCPU presentation state has its own lock, owned by the model.
+ *
+ * LIFETIME
+ *   kic->ref counts the instance file and every vCPU file.  The last put
+ *   (always process context, from a file release) tears down the irqfds,
+ *   drains the instance's own workqueue, and frees the routing table, the
+ *   model and the vCPUs.  Nothing outlives it; nothing waits on another
+ *   instance.
+ *
+ *   kic->ops is NULL until KVM_IRQCHIP_CREATE succeeds; it is published
+ *   with smp_store_release() after the model and vCPUs are ready and never
+ *   changes afterwards, so kic_ops() readers need no lock.
+ */
+#ifndef _KVM_IRQCHIP_KIC_H
+#define _KVM_IRQCHIP_KIC_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/kvm_irqchip.h>
+
+struct kic_model_ops;
+struct kic_routing;
+struct kic_vcpu;
+
+/* Counters, one slot per field of struct kvm_irqchip_counters. */
+enum kic_stat {
+	KIC_STAT_DELIVERED,
+	KIC_STAT_FAST_PATH,
+	KIC_STAT_SLOW_PATH,
+	KIC_STAT_NO_ROUTE,
+	KIC_STAT_NO_TARGET,
+	KIC_STAT_ILLEGAL_VECTOR,
+	KIC_STAT_REJECTED,
+	KIC_STAT_NR,
+};
+
+struct kic_stats {
+	u64 c[KIC_STAT_NR];
+};
+
+/**
+ * struct kic - one interrupt controller instance (one VM's irqchip)
+ * @ref: instance file + vCPU files
+ * @lock: serialises configuration (see LOCKING)
+ * @ops: the model, NULL until created
+ * @model: the model's private state
+ * @nr_vcpus: number of vCPUs, fixed at creation
+ * @vcpus: the vCPU endpoints, fixed at creation
+ * @routing: the GSI routing table, replaced whole under @lock
+ * @srcu: protects @routing readers
+ * @irqfds: the bound eventfds
+ * @irqfds.lock: guards @irqfds.items
+ * @irqfds.items: list of struct kic_irqfd
+ * @wq: this instance's workqueue: slow-path injection, irqfd shutdown
+ * @stats: per-CPU counters
+ */
+struct kic {
+	struct kref ref;
+	struct mutex lock;	/* configuration; see LOCKING */
+	const struct kic_model_ops *ops;
+	void *model;
+	u32 nr_vcpus;
+	struct kic_vcpu **vcpus;
+	struct kic_routing __rcu *routing;
+	struct srcu_struct srcu;
+	struct {
+		spinlock_t lock;	/* irq-safe; see virt/irqfd.c */
+		struct list_head items;
+	} irqfds;
+	struct workqueue_struct *wq;
+	struct kic_stats __percpu *stats;
+};
+
+/* The model, or NULL before KVM_IRQCHIP_CREATE. */
+static inline const struct kic_model_ops *kic_ops(struct kic *kic)
+{
+	/* Pairs with smp_store_release() in kic_create(). */
+	return smp_load_acquire(&kic->ops);
+}
+
+static inline void kic_stat_inc(struct kic *kic, enum kic_stat s)
+{
+	this_cpu_inc(kic->stats->c[s]);
+}
+
+void kic_get(struct kic *kic);
+void kic_put(struct kic *kic);
+
+long kic_instance_ioctl(struct kic *kic, unsigned int ioctl,
+			unsigned long arg);
+struct kic *kic_instance_alloc(void);
+
+/* Models this build implements. */
+extern const struct kic_model_ops kic_x86_model;
+
+#endif /* _KVM_IRQCHIP_KIC_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvm-irqchip: an in-kernel interrupt fabric for virtual machine monitors.
+ *
+ * The ABI is KVM's own wherever KVM has the feature: an instance fd answers
+ * KVM_CHECK_EXTENSION, KVM_ENABLE_CAP, KVM_SET_GSI_ROUTING, KVM_IRQFD,
+ * KVM_SIGNAL_MSI, KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS with the structs and
+ * ioctl numbers of <linux/kvm.h>; an x86 vCPU fd answers KVM_GET_LAPIC and
+ * KVM_SET_LAPIC.  What KVM lacks is added below, on the same magic (KVMIO)
+ * at numbers 0xe0 and up; these ioctls are only valid on kvm-irqchip fds.
+ *
+ * Every struct has explicit padding; reserved fields and unknown flags
+ * must be zero (EINVAL otherwise).  See
+ * Documentation/virt/kvm-irqchip/api.rst.
+ */
+#ifndef _UAPI_LINUX_KVM_IRQCHIP_H
+#define _UAPI_LINUX_KVM_IRQCHIP_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/kvm.h>
+
+#define KVM_IRQCHIP_DEVICE_NAME		"kvm-irqchip"
+
+/* Interrupt controller models, chosen at KVM_IRQCHIP_CREATE. */
+#define KVM_IRQCHIP_MODEL_X86		1	/* LAPICs (+ IOAPIC, PIC) */
+#define KVM_IRQCHIP_MODEL_ARM64_GICV3	2	/* GICv3 + ITS (not yet) */
+#define KVM_IRQCHIP_MODEL_PPC_XICS	3	/* XICS ICS/ICP (not yet) */
+
+#define KVM_IRQCHIP_MAX_VCPUS		1024
+
+/* Capabilities of our own, for KVM_CHECK_EXTENSION and KVM_ENABLE_CAP. */
+#define KVM_IRQCHIP_CAP_BASE		0x10000
+/* Models this build implements: a bitmap of (1 << KVM_IRQCHIP_MODEL_*). */
+#define KVM_IRQCHIP_CAP_MODELS		(KVM_IRQCHIP_CAP_BASE + 0)
+/* x86: decode MSI address bits 11:5 as destination ID bits 14:8. */
+#define KVM_IRQCHIP_CAP_X86_EXT_DEST_ID	(KVM_IRQCHIP_CAP_BASE + 1)
+/* Version of the ABI described here. */
+#define KVM_IRQCHIP_CAP_ABI_VERSION	(KVM_IRQCHIP_CAP_BASE + 2)
+#define KVM_IRQCHIP_ABI_VERSION		1
+
+/**
+ * struct kvm_irqchip_create - argument of KVM_IRQCHIP_CREATE
+ * @model: one of KVM_IRQCHIP_MODEL_*
+ * @nr_vcpus: number of vCPUs, 1 to KVM_IRQCHIP_MAX_VCPUS; vCPU i starts with
+ *	APIC ID i on x86, like KVM_CREATE_VCPU(i)
+ * @flags: must be 0
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_create {
+	__u32 model;
+	__u32 nr_vcpus;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[6];
+};
+
+/**
+ * struct kvm_irqchip_vcpu_ack - argument of KVM_IRQCHIP_VCPU_ACK
+ * @vector: out: the vector moved from IRR to ISR, as the CPU's interrupt
+ *	acknowledge cycle does
+ * @flags: out: KVM_IRQCHIP_ACK_LEVEL when the vector's TMR bit is set
+ * @reserved: must be 0 on entry
+ */
+struct kvm_irqchip_vcpu_ack {
+	__u32 vector;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+#define KVM_IRQCHIP_ACK_LEVEL		(1U << 0)
+
+/**
+ * struct kvm_irqchip_vcpu_eoi - argument of KVM_IRQCHIP_VCPU_EOI
+ * @vector: out: the vector retired from ISR, as a write to the EOI register
+ * @flags: out: KVM_IRQCHIP_ACK_LEVEL when it was level-triggered
+ * @reserved: must be 0 on entry
+ */
+struct kvm_irqchip_vcpu_eoi {
+	__u32 vector;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kvm_irqchip_vcpu_events - argument of KVM_IRQCHIP_VCPU_GET_EVENTS
+ *
+ * Non-vectored deliveries (NMI, SMI, INIT, SIPI) do not sit in IRR; they are
+ * latched here and read-and-cleared by the VMM, which injects them.
+ *
+ * @nmi: NMIs latched since the last read
+ * @smi: SMIs latched since the last read
+ * @init: INITs latched since the last read
+ * @sipi: SIPIs latched since the last read
+ * @sipi_vector: vector of the last SIPI
+ * @pad: zero
+ * @reserved: zero
+ */
+struct kvm_irqchip_vcpu_events {
+	__u32 nmi;
+	__u32 smi;
+	__u32 init;
+	__u32 sipi;
+	__u32 sipi_vector;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kvm_irqchip_x86_vcpu_state - KVM_IRQCHIP_X86_{GET,SET}_VCPU_STATE
+ *
+ * What KVM keeps in MSRs rather than in the register page of
+ * KVM_GET_LAPIC.
+ *
+ * @apic_base: the IA32_APIC_BASE MSR: bit 11 enables the APIC, bit 10 puts
+ *	it in x2APIC mode (its ID register then holds the 32-bit x2APIC ID and
+ *	LDR is derived from it), bit 8 marks the BSP
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_x86_vcpu_state {
+	__u64 apic_base;
+	__u64 reserved[7];
+};
+
+/**
+ * struct kvm_irqchip_counters - argument of KVM_IRQCHIP_GET_COUNTERS
+ *
+ * Monotonic counters of one instance since it was created.
+ *
+ * @delivered: interrupts a vCPU accepted (one per vCPU reached)
+ * @fast_path: irqfd signals delivered from the eventfd wakeup itself
+ * @slow_path: irqfd signals deferred to the instance's work item
+ * @no_route: signals on a GSI without a routing entry
+ * @no_target: messages that matched no enabled vCPU
+ * @illegal_vector: fixed/lowest-priority messages with vector 0-15
+ * @rejected: messages the model refused (e.g. invalid x2APIC format)
+ * @reserved: zero
+ */
+struct kvm_irqchip_counters {
+	__u64 delivered;
+	__u64 fast_path;
+	__u64 slow_path;
+	__u64 no_route;
+	__u64 no_target;
+	__u64 illegal_vector;
+	__u64 rejected;
+	__u64 reserved[9];
+};
+
+/* ioctls on /dev/kvm-irqchip (one open file = one instance) */
+#define KVM_IRQCHIP_CREATE	_IOW(KVMIO, 0xe0, struct kvm_irqchip_create)
+/* argument: vCPU index; returns a new vCPU endpoint fd */
+#define KVM_IRQCHIP_GET_VCPU_FD	_IO(KVMIO, 0xe1)
+#define KVM_IRQCHIP_GET_COUNTERS _IOR(KVMIO, 0xe2, struct kvm_irqchip_counters)
+
+/* ioctls on a vCPU endpoint fd */
+#define KVM_IRQCHIP_VCPU_ACK	_IOR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)
+#define KVM_IRQCHIP_VCPU_EOI	_IOR(KVMIO, 0xe9, struct kvm_irqchip_vcpu_eoi)
+#define KVM_IRQCHIP_VCPU_GET_EVENTS \
+	_IOR(KVMIO, 0xea, struct kvm_irqchip_vcpu_events)
+#define KVM_IRQCHIP_X86_GET_VCPU_STATE \
+	_IOR(KVMIO, 0xeb, struct kvm_irqchip_x86_vcpu_state)
+#define KVM_IRQCHIP_X86_SET_VCPU_STATE \
+	_IOW(KVMIO, 0xec, struct kvm_irqchip_x86_vcpu_state)
+
+#endif /* _UAPI_LINUX_KVM_IRQCHIP_H */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm-irqchip: irqfd, an eventfd bound to a GSI of an instance.
+ *
+ * A write to the eventfd wakes its wait queue; our wait-queue entry's
+ * callback runs right there, in atomic context with the eventfd's
+ * wait-queue lock held and interrupts off, and delivers through the
+ * routing table (the fast path).  Only a route whose model cannot deliver
+ * atomically goes to the irqfd's work item on the instance's workqueue
+ * (the slow path).
+ *
+ * LOCKING
+ *   kic->lock (mutex) serialises assign and deassign, so a deassign never
+ *   meets an irqfd that is still being hooked into its eventfd.
+ *   kic->irqfds.lock (irq-safe spinlock) guards kic->irqfds.items and each
+ *   irqfd's membership of it.  Membership is the irqfd's "active" state:
+ *   whoever takes an irqfd off the list owns its shutdown, exactly once.
+ *   The eventfd's wait-queue lock (eventfd wqh) is taken by the eventfd
+ *   core around our wakeup callback; order: eventfd wqh -> irqfds.lock.
+ *
+ * LIFETIME
+ *   An irqfd holds a reference on its eventfd_ctx.  It is freed by
+ *   kic_irqfd_shutdown(), which is run either synchronously by deassign
+ *   and instance teardown, or from the instance's workqueue after EPOLLHUP
+ *   (the eventfd being closed).  Shutdown (ordering is the point):
+ *   1. the irqfd is already off the list, so no one else will shut it down;
+ *   2. eventfd_ctx_remove_wait_queue() takes the eventfd wqh lock: once it
+ *      returns, the wakeup callback is not running and never will again;
+ *   3. the inject work, which the callback may have queued, is cancelled
+ *      and waited for;
+ *   4. only then is the irqfd freed.
+ *   The instance cannot go away under an irqfd: kic_destroy() shuts down
+ *   every listed irqfd and then drains the workqueue before anything else.
+ */
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include <kvm_irqchip/irqfd.h>
+#include <kvm_irqchip/kic.h>
+#include <kvm_irqchip/routing.h>
+
+/**
+ * struct kic_irqfd - an eventfd bound to a GSI
+ * @kic: the instance
+ * @eventfd: the eventfd, referenced
+ * @gsi: the GSI it raises
+ * @list: entry in kic->irqfds.items while active
+ * @wait: our entry in the eventfd's wait queue
+ * @pt: used once, to find the wait queue through vfs_poll()
+ * @inject: slow-path delivery, on kic->wq
+ * @shutdown: teardown after EPOLLHUP, on kic->wq
+ */
+struct kic_irqfd {
+	struct kic *kic;
+	struct eventfd_ctx *eventfd;
+	u32 gsi;
+	struct list_head list;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	struct work_struct inject;
+	struct work_struct shutdown;
+};
+
+static void kic_irqfd_inject(struct work_struct *work)
+{
+	struct kic_irqfd *irqfd = container_of(work, struct kic_irqfd, inject);
+
+	kic_stat_inc(irqfd->kic, KIC_STAT_SLOW_PATH);
+	kic_set_gsi(irqfd->kic, irqfd->gsi, 1, false);
+}
+
+static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
+{
+	u64 cnt;
+
+	might_sleep();
+	WARN_ON_ONCE(!list_empty(&irqfd->list));
+	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+	cancel_work_sync(&irqfd->inject);
+	eventfd_ctx_put(irqfd->eventfd);
+	kfree(irqfd);
+}
+
+static void kic_irqfd_shutdown_work(struct work_struct *work)
+{
+	kic_irqfd_shutdown(container_of(work, struct kic_irqfd, shutdown));
+}
+
+/* Take @irqfd off the list; the caller then owns its shutdown. */
+static void kic_irqfd_deactivate(struct kic_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->kic->irqfds.lock);
+	list_del_init(&irqfd->list);
+}
+
+static bool kic_irqfd_is_active(struct kic_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->kic->irqfds.lock);
+	return !list_empty(&irqfd->list);
+}
+
+/* Called with the eventfd's wait-queue lock held, interrupts off. */
+static int kic_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
+			    int sync, void *key)
+{
+	struct kic_irqfd *irqfd = container_of(wait, struct kic_irqfd, wait);
+	__poll_t flags = key_to_poll(key);
+	struct kic *kic = irqfd->kic;
+	unsigned long iflags;
+
+	if (flags & EPOLLIN) {
+		u64 cnt;
+
+		/* One message per wakeup; the count is consumed, not queued. */
+		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+		if (kic_set_gsi(kic, irqfd->gsi, 1, true) == -EWOULDBLOCK)
+			queue_work(kic->wq, &irqfd->inject);
+		else
+			kic_stat_inc(kic, KIC_STAT_FAST_PATH);
+	}
+
+	if (flags & EPOLLHUP) {
+		/*
+		 * The eventfd is being released.  If deassign or teardown got
+		 * here first they own the shutdown; they cannot free the
+		 * irqfd under us, as they need the wqh lock we hold.
+		 */
+		spin_lock_irqsave(&kic->irqfds.lock, iflags);
+		if (kic_irqfd_is_active(irqfd)) {
+			kic_irqfd_deactivate(irqfd);
+			queue_work(kic->wq, &irqfd->shutdown);
+		}
+		spin_unlock_irqrestore(&kic->irqfds.lock, iflags);
+	}
+	return 0;
+}
+
+static void kic_irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
+				 poll_table *pt)
+{
+	struct kic_irqfd *irqfd = container_of(pt, struct kic_irqfd, pt);
+
+	add_wait_queue(wqh, &irqfd->wait);
+}
+
+static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
+{
+	struct eventfd_ctx *eventfd;
+	struct kic_irqfd *irqfd, *tmp;
+	struct fd f;
+	__poll_t events;
+	int r;
+
+	lockdep_assert_held(&kic->lock);
+	f = fdget(args->fd);
+	if (!f.file)
+		return -EBADF;
+	eventfd = eventfd_ctx_fileget(f.file);
+	if (IS_ERR(eventfd)) {
+		r = PTR_ERR(eventfd);
+		goto out_fdput;
+	}
+
+	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	if (!irqfd) {
+		r = -ENOMEM;
+		goto out_ctx;
+	}
+	irqfd->kic = kic;
+	irqfd->eventfd = eventfd;
+	irqfd->gsi = args->gsi;
+	INIT_LIST_HEAD(&irqfd->list);
+	INIT_WORK(&irqfd->inject, kic_irqfd_inject);
+	INIT_WORK(&irqfd->shutdown, kic_irqfd_shutdown_work);
+	init_waitqueue_func_entry(&irqfd->wait, kic_irqfd_wakeup);
+	init_poll_funcptr(&irqfd->pt, kic_irqfd_queue_proc);
+
+	spin_lock_irq(&kic->irqfds.lock);
+	list_for_each_entry(tmp, &kic->irqfds.items, list) {
+		if (tmp->eventfd == eventfd) {
+			spin_unlock_irq(&kic->irqfds.lock);
+			r = -EBUSY;
+			goto out_free;
+		}
+	}
+	list_add_tail(&irqfd->list, &kic->irqfds.items);
+	spin_unlock_irq(&kic->irqfds.lock);
+
+	/*
+	 * Hook into the eventfd's wait queue.  kic->lock keeps deassign away
+	 * until this is done, and our reference on the file keeps EPOLLHUP
+	 * away, so the irqfd cannot be shut down half hooked.  A signal that
+	 * was pending before we were there to see it is delivered now.
+	 */
+	events = vfs_poll(f.file, &irqfd->pt);
+	if (events & EPOLLIN)
+		queue_work(kic->wq, &irqfd->inject);
+	fdput(f);
+	return 0;
+
+out_free:
+	kfree(irqfd);
+out_ctx:
+	eventfd_ctx_put(eventfd);
+out_fdput:
+	fdput(f);
+	return r;
+}
+
+static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
+{
+	struct kic_irqfd *irqfd, *tmp;
+	struct eventfd_ctx *eventfd;
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&kic->lock);
+	eventfd = eventfd_ctx_fdget(args->fd);
+	if (IS_ERR(eventfd))
+		return PTR_ERR(eventfd);
+
+	spin_lock_irq(&kic->irqfds.lock);
+	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
+		if (irqfd->eventfd == eventfd && irqfd->gsi == args->gsi) {
+			kic_irqfd_deactivate(irqfd);
+			list_add(&irqfd->list, &dead);
+		}
+	}
+	spin_unlock_irq(&kic->irqfds.lock);
+	eventfd_ctx_put(eventfd);
+
+	/*
+	 * Synchronously, and only our own irqfds: when deassign returns the
+	 * eventfd no longer reaches the instance, and no other instance's
+	 * work was waited for.
+	 */
+	list_for_each_entry_safe(irqfd, tmp, &dead, list) {
+		list_del_init(&irqfd->list);
+		kic_irqfd_shutdown(irqfd);
+	}
+	return 0;
+}
+
+/**
+ * kic_irqfd() - KVM_IRQFD
+ * @kic: the instance, created
+ * @args: the request, copied from userspace
+ *
+ * Return: 0; -EINVAL for unknown flags, resample (no pin models yet) or an
+ * fd that is not an eventfd; -EBADF for a bad fd; -EBUSY when the eventfd
+ * is already bound in this instance; -ENOMEM.
+ */
+int kic_irqfd(struct kic *kic, const struct kvm_irqfd *args)
+{
+	int r;
+
+	if (args->flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
+		return -EINVAL;
+
+	mutex_lock(&kic->lock);
+	if (args->flags & KVM_IRQFD_FLAG_DEASSIGN)
+		r = kic_irqfd_deassign(kic, args);
+	else if (args->flags & KVM_IRQFD_FLAG_RESAMPLE)
+		r = -EINVAL;
+	else
+		r = kic_irqfd_assign(kic, args);
+	mutex_unlock(&kic->lock);
+	return r;
+}
+
+/**
+ * kic_irqfd_release_all() - shut down every irqfd of a dying instance
+ * @kic: the instance, with no file left
+ *
+ * Irqfds already taken off the list by EPOLLHUP are shut down by their
+ * work item; the caller drains kic->wq afterwards.
+ */
+void kic_irqfd_release_all(struct kic *kic)
+{
+	struct kic_irqfd *irqfd, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_irq(&kic->irqfds.lock);
+	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
+		kic_irqfd_deactivate(irqfd);
+		list_add(&irqfd->list, &dead);
+	}
+	spin_unlock_irq(&kic->irqfds.lock);
+
+	list_for_each_entry_safe(irqfd, tmp, &dead, list) {
+		list_del_init(&irqfd->list);
+		kic_irqfd_shutdown(irqfd);
+	}
+}

@@ -228,9 +228,8 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 		return kic_create(kic, &create);
 	case KVM_SET_GSI_ROUTING:
 	case KVM_SIGNAL_MSI:
-		return -EINVAL;
 	case KVM_IRQFD:
-		return -EAGAIN;
+		return -EINVAL;
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 	case KVM_ENABLE_CAP:

@@ -327,6 +327,9 @@ static int lapic_ack(struct kic_lapic *l, void __user *argp)
 		return -EFAULT;
 	if (ack.reserved[0] || ack.reserved[1])
 		return -EINVAL;
+	/* Fault before the vector moves, not after. */
+	if (clear_user(argp, sizeof(ack)))
+		return -EFAULT;
 
 	spin_lock_irq(&l->lock);
 	vec = lapic_deliverable(l);
@@ -357,6 +360,8 @@ static int lapic_eoi(struct kic_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (eoi.reserved[0] || eoi.reserved[1])
 		return -EINVAL;
+	if (clear_user(argp, sizeof(eoi)))
+		return -EFAULT;
 
 	eoi.vector = 0;
 	eoi.flags = 0;
@@ -376,6 +381,10 @@ static int lapic_eoi(struct kic_vcpu *vcpu, void __user *argp)
 	return copy_to_user(argp, &eoi, sizeof(eoi)) ? -EFAULT : 0;
 }
 
+/*
+ * Read, then consume only what was read and copied out: events latched in
+ * between stay for the next call, and a fault loses nothing.
+ */
 static int lapic_get_events(struct kic_lapic *l, void __user *argp)
 {
 	struct kvm_irqchip_vcpu_events ev = {};
@@ -386,12 +395,17 @@ static int lapic_get_events(struct kic_lapic *l, void __user *argp)
 	ev.init = l->init;
 	ev.sipi = l->sipi;
 	ev.sipi_vector = l->sipi_vector;
-	l->nmi = 0;
-	l->smi = 0;
-	l->init = 0;
-	l->sipi = 0;
 	spin_unlock_irq(&l->lock);
-	return copy_to_user(argp, &ev, sizeof(ev)) ? -EFAULT : 0;
+	if (copy_to_user(argp, &ev, sizeof(ev)))
+		return -EFAULT;
+
+	spin_lock_irq(&l->lock);
+	l->nmi -= ev.nmi;
+	l->smi -= ev.smi;
+	l->init -= ev.init;
+	l->sipi -= ev.sipi;
+	spin_unlock_irq(&l->lock);
+	return 0;
 }
 
 static int lapic_get_state(struct kic_lapic *l, void __user *argp)
@@ -406,8 +420,7 @@ static int lapic_get_state(struct kic_lapic *l, void __user *argp)
 
 /*
  * IA32_APIC_BASE writes, with the transitions the SDM allows (11.12.5):
- * x2APIC needs the APIC enabled, and x2APIC -> xAPIC must go through
- * disabled.
+ * x2APIC is entered from xAPIC only, and left for disabled only.
  */
 static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 {
@@ -415,7 +428,7 @@ static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 			  KIC_APIC_BASE_ENABLE;
 	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_irqchip_x86_vcpu_state st;
-	bool was_x2apic, x2apic;
+	bool was_x2apic, was_enabled, x2apic, enabled, kick;
 	int i;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
@@ -426,12 +439,15 @@ static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 	if ((st.apic_base & ~flags) != KIC_APIC_BASE_ADDR)
 		return -EINVAL;
 	x2apic = st.apic_base & KIC_APIC_BASE_X2APIC;
-	if (x2apic && !(st.apic_base & KIC_APIC_BASE_ENABLE))
+	enabled = st.apic_base & KIC_APIC_BASE_ENABLE;
+	if (x2apic && !enabled)
 		return -EINVAL;
 
 	spin_lock_irq(&l->lock);
 	was_x2apic = lapic_x2apic(l);
-	if (was_x2apic && !x2apic && (st.apic_base & KIC_APIC_BASE_ENABLE)) {
+	was_enabled = l->apic_base & KIC_APIC_BASE_ENABLE;
+	if ((was_x2apic && !x2apic && enabled) ||
+	    (!was_enabled && x2apic)) {
 		spin_unlock_irq(&l->lock);
 		return -EINVAL;
 	}
@@ -443,7 +459,10 @@ static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 		lapic_reset_xapic_ids(l, vcpu->index);
 	}
 	lapic_sync_match(l);
+	kick = lapic_deliverable(l) >= 0;
 	spin_unlock_irq(&l->lock);
+	if (kick)
+		kic_vcpu_kick(vcpu);
 	return 0;
 }
 

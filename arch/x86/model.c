@@ -5,8 +5,8 @@
  * MSI routes are decoded at delivery (the message is four words; decoding
  * is cheaper than keeping a second copy in sync with the format flags).
  * IRQCHIP routes (PIC and IOAPIC pins) are validated with KVM's limits and
- * kept; until the pin models exist they deliver nothing and report
- * -ENXIO.
+ * kept; until the pin models exist they deliver nothing (KVM_IRQ_LINE
+ * status -1, as for a masked pin).
  *
  * LOCKING: struct kic_x86 fields are written under kic->lock (enable_cap)
  * and read locklessly on delivery.  Delivery never sleeps: every x86 route

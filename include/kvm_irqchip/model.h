@@ -10,7 +10,8 @@
  *
  * Context rules for the callbacks:
  *   route_setup, enable_cap, vcpu_ioctl, init, destroy: process context,
- *	may sleep; route_setup and enable_cap are called with kic->lock held.
+ *	may sleep; enable_cap is called with kic->lock held, route_setup
+ *	without it (a table is built unlocked and only swapped under it).
  *   deliver: called inside kic->srcu.  With @atomic true it runs in atomic
  *	context (the eventfd wakeup, interrupts off) and must not sleep: it
  *	either delivers or returns -EWOULDBLOCK, and the core retries from the

@@ -7,7 +7,9 @@
  * KVM_SIGNAL_MSI, KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS with the structs and
  * ioctl numbers of <linux/kvm.h>; an x86 vCPU fd answers KVM_GET_LAPIC and
  * KVM_SET_LAPIC.  What KVM lacks is added below, on the same magic (KVMIO)
- * at numbers 0xe0 and up; these ioctls are only valid on kvm-irqchip fds.
+ * at numbers 0xe0 and up.  KVM uses some of those numbers with other sizes
+ * and directions, so the command words never collide; these ioctls are
+ * only valid on kvm-irqchip fds.
  *
  * Every struct has explicit padding; reserved fields and unknown flags
  * must be zero (EINVAL otherwise).  See
@@ -154,8 +156,8 @@ struct kvm_irqchip_counters {
 #define KVM_IRQCHIP_GET_COUNTERS _IOR(KVMIO, 0xe2, struct kvm_irqchip_counters)
 
 /* ioctls on a vCPU endpoint fd */
-#define KVM_IRQCHIP_VCPU_ACK	_IOR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)
-#define KVM_IRQCHIP_VCPU_EOI	_IOR(KVMIO, 0xe9, struct kvm_irqchip_vcpu_eoi)
+#define KVM_IRQCHIP_VCPU_ACK	_IOWR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)
+#define KVM_IRQCHIP_VCPU_EOI	_IOWR(KVMIO, 0xe9, struct kvm_irqchip_vcpu_eoi)
 #define KVM_IRQCHIP_VCPU_GET_EVENTS \
 	_IOR(KVMIO, 0xea, struct kvm_irqchip_vcpu_events)
 #define KVM_IRQCHIP_X86_GET_VCPU_STATE \

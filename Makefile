@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of kvm-irqchip.ko (objects are listed in ./Kbuild),
+# its selftests, the demo, style checks and the test VM.
+# "make help" lists the targets and variables.
+
+# Kbuild reads ./Kbuild; it only falls back to this file when that is gone.
+ifneq ($(KERNELRELEASE),)
+$(error ./Kbuild is missing)
+endif
+
+SHELL := /bin/bash
+VM := tools/testing/vm
+SELFTESTS_DIR := tools/testing/selftests/kvm-irqchip
+DEMO_DIR := tools/kvm-irqchip
+
+# Generated files: downloads and extracts are kept across "make clean".
+KIC_CACHE ?= $(CURDIR)/.cache
+KIC_BUILD ?= $(CURDIR)/build
+override KIC_CACHE := $(abspath $(KIC_CACHE))
+override KIC_BUILD := $(abspath $(KIC_BUILD))
+export KIC_CACHE KIC_BUILD
+
+# Kernel to build against: the running kernel's build tree on a real host,
+# else the Debian headers matching the test VM's kernel.
+KVER ?= $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+    KDIR := /lib/modules/$(KVER)/build
+  else
+    KDIR := $(shell $(VM)/kdir.sh 2>/dev/null)
+  endif
+endif
+# Release the headers are for (where modules_install puts the module).
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+KSFT_DIR := $(KIC_CACHE)/linux-source/tools/testing/selftests
+CHECKPATCH := $(KIC_CACHE)/linux-source/scripts/checkpatch.pl
+# Our C sources checked by checkpatch.
+SOURCES = $(shell find virt arch include tools -name '*.[ch]' 2>/dev/null | sort)
+
+# W=, C=, V= etc. given on the command line reach kbuild via MAKEFLAGS.
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
+
+.PHONY: all modules clean distclean install uninstall sparse checkpatch \
+	selftests demo setup source check run help kdir
+
+all: modules
+
+kdir:
+	@test -f "$(KDIR)/Makefile" || { echo "no kernel headers (KDIR='$(KDIR)');" \
+		"run 'make setup' as root or set KDIR=" >&2; exit 1; }
+
+modules: kdir
+	$(KBUILD) modules
+
+# Kbuild prints nothing from sparse on clean code; anything it prints fails.
+sparse: kdir
+	@mkdir -p $(KIC_BUILD)
+	set -o pipefail; $(KBUILD) C=2 modules 2>&1 | tee $(KIC_BUILD)/sparse.log
+	@! grep -E ': (warning|error):' $(KIC_BUILD)/sparse.log
+
+# checkpatch.pl exits non-zero on any ERROR, WARNING or CHECK.
+checkpatch: source
+	@files="$(SOURCES)"; \
+	if [ -z "$$files" ]; then echo "checkpatch: no sources"; exit 0; fi; \
+	perl $(CHECKPATCH) --strict --no-tree --terse -f $$files
+
+selftests: source
+	@if [ -d $(SELFTESTS_DIR) ]; then \
+		mkdir -p $(KIC_BUILD)/selftests && \
+		$(MAKE) -C $(SELFTESTS_DIR) OUTPUT=$(KIC_BUILD)/selftests \
+			KSFT_DIR=$(KSFT_DIR); \
+	else echo "no $(SELFTESTS_DIR): no selftests to build"; fi
+
+demo:
+	@if [ -d $(DEMO_DIR) ]; then \
+		mkdir -p $(KIC_BUILD)/tools && \
+		$(MAKE) -C $(DEMO_DIR) OUTPUT=$(KIC_BUILD)/tools; \
+	else echo "no $(DEMO_DIR): no demo to build"; fi
+
+# Debian packages (as root, only the missing ones) and tarball extracts.
+setup:
+	$(VM)/setup.sh
+source:
+	@$(VM)/extract-source.sh
+
+# Both boot the test VM (see tools/testing/vm/check.sh).
+check:
+	@MAKE="$(MAKE)" $(VM)/check.sh check
+run:
+	@MAKE="$(MAKE)" $(VM)/check.sh run
+
+# Kbuild skips depmod when the headers lack System.map (Debian's do), so
+# run it ourselves when installing to the live system.
+DEPMOD = if [ -z "$(INSTALL_MOD_PATH)" ] && command -v depmod >/dev/null; \
+	then depmod -a $(KREL); fi
+
+install: modules
+	$(KBUILD) modules_install
+	@$(DEPMOD)
+
+uninstall: kdir
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/$(or $(INSTALL_MOD_DIR),extra)/kvm-irqchip.ko*
+	@$(DEPMOD)
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then $(KBUILD) clean; fi
+	rm -rf $(KIC_BUILD)
+
+distclean: clean
+	rm -rf $(KIC_CACHE)
+
+help:
+	@echo 'Targets:'
+	@echo '  modules (default)  build kvm-irqchip.ko'
+	@echo '  install/uninstall  modules_install (+depmod) / remove it'
+	@echo '  sparse             build with C=2; fails on any sparse output'
+	@echo '  checkpatch         checkpatch --strict on virt/ arch/ include/ tools/'
+	@echo '  selftests, demo    static binaries into $$(KIC_BUILD)/{selftests,tools}'
+	@echo '  setup              install missing Debian packages (root)'
+	@echo '  check              build all, run every selftest in the test VM'
+	@echo '  run                build, run the demo in the test VM'
+	@echo '  clean, distclean   remove build output (distclean: also the cache)'
+	@echo 'Variables: KDIR KVER W= C= V= KIC_CACHE KIC_BUILD INSTALL_MOD_PATH'
+	@echo 'Env for check/run: KIC_ACCEL=kvm|tcg KIC_VM_TIMEOUT KIC_TEST_TIMEOUT'
+	@echo '  KIC_VM_CPUS KIC_VM_MEM KIC_MODULE_KO KIC_TESTS_DIR KIC_DEMO'

@@ -1,0 +1,54 @@
+#!/bin/bash
+# Boot the test VM on the cached kernel and an initramfs; the serial
+# console is streamed to stdout and saved to a log for summary.sh.
+# Usage: boot.sh check|run INITRAMFS LOG
+# Env: KIC_ACCEL (kvm|tcg, default: kvm when usable), KIC_VM_TIMEOUT
+# (whole VM, s, default 900), KIC_TEST_TIMEOUT (per binary, s, default
+# 300), KIC_VM_CPUS (2), KIC_VM_MEM (2G).
+set -eu
+. "$(dirname "$0")/common.sh"
+
+MODE=$1 INITRD=$2 LOG=$3
+KERNEL=$KIC_CACHE/kernel/$(kic_abi)/vmlinuz
+VM_TIMEOUT=${KIC_VM_TIMEOUT:-900}
+
+# quiet: only errors reach the console live (full dmesg is printed at the
+# end); panic=-1 plus -no-reboot turns a panic into a qemu exit. Oopses
+# stay non-fatal so the run goes on and reports them.
+CMDLINE="console=ttyS0 quiet panic=-1 kic.mode=$MODE"
+CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-300}"
+
+# qemu $1=kvm|tcg; returns qemu's exit status (124: timed out).
+qemu() {
+	local accel
+	case $1 in
+	kvm) accel="-accel kvm -cpu host" ;;
+	tcg) accel="-accel tcg,thread=multi -cpu EPYC,+svm,+npt" ;;
+	*) die "KIC_ACCEL must be kvm or tcg" ;;
+	esac
+	say "booting $KERNEL ($1), log: $LOG"
+	set +e
+	# shellcheck disable=SC2086
+	timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 $accel \
+		-smp "${KIC_VM_CPUS:-2}" -m "${KIC_VM_MEM:-2G}" \
+		-nographic -no-reboot -nic none \
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
+		</dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
+		tr -d '\r' | tee "$LOG"
+	local rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" = 124 ] && echo "### VM TIMEOUT after ${VM_TIMEOUT}s" | tee -a "$LOG"
+	return "$rc"
+}
+
+mkdir -p "$(dirname "$LOG")"
+if [ -n "${KIC_ACCEL:-}" ]; then
+	qemu "$KIC_ACCEL"
+# KVM only helps when the host can also give the guest SVM/VMX (nested),
+# because the guest must load kvm-amd/kvm-intel itself.
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qwE 'svm|vmx' /proc/cpuinfo; then
+	# A KVM that cannot run this VM at all falls back to TCG.
+	qemu kvm || grep -q '### VM up' "$LOG" || qemu tcg
+else
+	qemu tcg
+fi

@@ -1,0 +1,60 @@
+#!/bin/bash
+# "make check" and "make run": install what is missing, build the module,
+# selftests and demo against the test kernel's headers, boot the test VM,
+# then report. Prints how long each phase took.
+# Usage: check.sh check|run
+set -eu
+. "$(dirname "$0")/common.sh"
+
+MODE=${1:-check}
+MAKE=${MAKE:-make}
+INITRD=$KIC_BUILD/vm/initramfs-$MODE.cpio.gz
+LOG=$KIC_BUILD/vm/serial-$MODE.log
+TIMES=
+
+# Run "$@" as phase $1, remembering its wall time.
+phase() {
+	local name=$1 start=$SECONDS
+	shift
+	say "phase: $name"
+	"$@"
+	TIMES="$TIMES  $name: $((SECONDS - start))s"
+}
+
+setup() {
+	"$VM_DIR/setup.sh"
+	"$VM_DIR/extract-source.sh"
+	"$VM_DIR/fetch-kernel.sh"
+}
+
+build() {
+	# Always the test kernel's headers: the module must load in the VM,
+	# whatever kernel the host runs.
+	local targets="modules selftests demo"
+	[ "$MODE" = run ] && targets="modules demo"
+	# shellcheck disable=SC2086
+	$MAKE -C "$REPO" KDIR="$(kic_kdir)" $targets
+	"$VM_DIR/mkinitramfs.sh" "$INITRD"
+	if [ "$MODE" = run ] && [ ! -f "${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}" ]; then
+		die "no demo binary was built (tools/kvm-irqchip)"
+	fi
+}
+
+vm() {
+	local rc=0
+	"$VM_DIR/boot.sh" "$MODE" "$INITRD" "$LOG" || rc=$?
+	[ "$rc" = 0 ] || say "qemu exited with rc=$rc"
+}
+
+phase setup setup
+phase build build
+phase boot+tests vm
+echo "times:$TIMES  total: ${SECONDS}s"
+
+if [ "$MODE" = run ]; then
+	# The demo's own exit code, or failure when it never finished.
+	rc=$(sed -n 's/.*### END kvm-irqchip-demo rc=\([0-9]*\).*/\1/p' "$LOG")
+	echo "demo exited with rc=${rc:-none}"
+	exit "${rc:-1}"
+fi
+exec "$VM_DIR/summary.sh" "$LOG"

@@ -43,6 +43,7 @@ struct kic *kic_instance_alloc(void)
 	mutex_init(&kic->lock);
 	spin_lock_init(&kic->irqfds.lock);
 	INIT_LIST_HEAD(&kic->irqfds.items);
+	atomic_inc(&kic_nr_instances);
 	return kic;
 
 err_wq:
@@ -76,6 +77,7 @@ static void kic_destroy(struct kref *ref)
 	free_percpu(kic->stats);
 	mutex_destroy(&kic->lock);
 	kfree(kic);
+	atomic_dec(&kic_nr_instances);
 }
 
 void kic_get(struct kic *kic)

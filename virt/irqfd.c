@@ -82,6 +82,7 @@ static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
 	cancel_work_sync(&irqfd->inject);
 	eventfd_ctx_put(irqfd->eventfd);
 	kfree(irqfd);
+	atomic_dec(&kic_nr_irqfds);
 }
 
 static void kic_irqfd_shutdown_work(struct work_struct *work)
@@ -188,6 +189,7 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 	}
 	list_add_tail(&irqfd->list, &kic->irqfds.items);
 	spin_unlock_irq(&kic->irqfds.lock);
+	atomic_inc(&kic_nr_irqfds);
 
 	/*
 	 * Hook into the eventfd's wait queue.  kic->lock keeps deassign away

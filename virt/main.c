@@ -55,12 +55,19 @@ static struct miscdevice kic_dev = {
 
 static int __init kic_init(void)
 {
-	return misc_register(&kic_dev);
+	int r;
+
+	kic_debugfs_init();
+	r = misc_register(&kic_dev);
+	if (r)
+		kic_debugfs_exit();
+	return r;
 }
 
 static void __exit kic_exit(void)
 {
 	misc_deregister(&kic_dev);
+	kic_debugfs_exit();
 }
 
 module_init(kic_init);

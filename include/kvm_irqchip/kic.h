@@ -26,6 +26,7 @@
 #ifndef _KVM_IRQCHIP_KIC_H
 #define _KVM_IRQCHIP_KIC_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -100,6 +101,12 @@ static inline void kic_stat_inc(struct kic *kic, enum kic_stat s)
 {
 	this_cpu_inc(kic->stats->c[s]);
 }
+
+/* Live objects, module-wide, for leak checks (virt/debugfs.c). */
+extern atomic_t kic_nr_instances;
+extern atomic_t kic_nr_irqfds;
+void kic_debugfs_init(void);
+void kic_debugfs_exit(void);
 
 void kic_get(struct kic *kic);
 void kic_put(struct kic *kic);

@@ -257,7 +257,7 @@ int main(void)
 	run_kic(kic_got, nmis);
 	have_kvm = run_kvm(kvm_got);
 
-	printf("%-28s %-6s %-10s %-12s %-12s %s\n", "route (gsi)", "vector",
+	printf("%-30s %-6s %-10s %-12s %-12s %s\n", "route (gsi)", "vector",
 	       "expected", "kvm-irqchip", have_kvm ? "KVM" : "KVM (none)",
 	       "result");
 	for (r = 0; r < NR_ROUTES; r++) {
@@ -285,7 +285,7 @@ int main(void)
 		ok = kic == d->expect_mask &&
 		     (!have_kvm || d->nmi || kvm == d->expect_mask);
 		bad += !ok;
-		printf("%-24s (%u) %-6s %-10s %-12s %-12s %s\n", d->what, r,
+		printf("%-26s (%u) %-6s %-10s %-12s %-12s %s\n", d->what, r,
 		       vs, e, k, m, ok ? "ok" : "MISMATCH");
 	}
 	printf("demo: %s\n", bad ? "MISMATCHES" : "every expected delivery received");

@@ -172,10 +172,11 @@ static int kic_x86_signal_msi(struct kic *kic, const struct kvm_msi *msi)
 {
 	int r;
 
-	if (kic_x86_msi_check(kic->model, msi->address_hi))
-		return -EINVAL;
+	/* A refused message is counted like one refused on a route. */
 	r = kic_x86_deliver_msi(kic, msi->address_lo, msi->address_hi,
 				msi->data);
+	if (r == -EINVAL)
+		return r;
 	return r < 0 ? 0 : r;
 }
 

@@ -47,7 +47,9 @@
  * @kic: the instance
  * @eventfd: the eventfd, referenced
  * @gsi: the GSI it raises
- * @list: entry in kic->irqfds.items while active
+ * @list: entry in kic->irqfds.items while active; empty once deactivated
+ * @dead: entry in a private list of irqfds to shut down; never @list, so
+ *	that being collected does not look active to a racing EPOLLHUP
  * @wait: our entry in the eventfd's wait queue
  * @pt: used once, to find the wait queue through vfs_poll()
  * @inject: slow-path delivery, on kic->wq
@@ -58,6 +60,7 @@ struct kic_irqfd {
 	struct eventfd_ctx *eventfd;
 	u32 gsi;
 	struct list_head list;
+	struct list_head dead;
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct inject;
@@ -227,7 +230,7 @@ static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
 	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
 		if (irqfd->eventfd == eventfd && irqfd->gsi == args->gsi) {
 			kic_irqfd_deactivate(irqfd);
-			list_add(&irqfd->list, &dead);
+			list_add(&irqfd->dead, &dead);
 		}
 	}
 	spin_unlock_irq(&kic->irqfds.lock);
@@ -238,10 +241,8 @@ static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
 	 * eventfd no longer reaches the instance, and no other instance's
 	 * work was waited for.
 	 */
-	list_for_each_entry_safe(irqfd, tmp, &dead, list) {
-		list_del_init(&irqfd->list);
+	list_for_each_entry_safe(irqfd, tmp, &dead, dead)
 		kic_irqfd_shutdown(irqfd);
-	}
 	return 0;
 }
 
@@ -287,12 +288,10 @@ void kic_irqfd_release_all(struct kic *kic)
 	spin_lock_irq(&kic->irqfds.lock);
 	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
 		kic_irqfd_deactivate(irqfd);
-		list_add(&irqfd->list, &dead);
+		list_add(&irqfd->dead, &dead);
 	}
 	spin_unlock_irq(&kic->irqfds.lock);
 
-	list_for_each_entry_safe(irqfd, tmp, &dead, list) {
-		list_del_init(&irqfd->list);
+	list_for_each_entry_safe(irqfd, tmp, &dead, dead)
 		kic_irqfd_shutdown(irqfd);
-	}
 }

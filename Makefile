@@ -44,7 +44,7 @@ SOURCES = $(shell find virt arch include tools -name '*.[ch]' 2>/dev/null | sort
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all modules clean distclean install uninstall sparse checkpatch \
-	selftests demo setup source check run help kdir
+	selftests demo setup source check run help kdir check-debug debug-kernel
 
 all: modules
 
@@ -92,6 +92,13 @@ check:
 run:
 	@MAKE="$(MAKE)" $(VM)/check.sh run
 
+# The same on the debug kernel (KASAN, lockdep, kmemleak...), built once
+# from linux-source-6.1 by debug-kernel.sh and cached in $(KIC_CACHE).
+check-debug:
+	@MAKE="$(MAKE)" $(VM)/check.sh check-debug
+debug-kernel:
+	@$(VM)/debug-kernel.sh
+
 # Kbuild skips depmod when the headers lack System.map (Debian's do), so
 # run it ourselves when installing to the live system.
 DEPMOD = if [ -z "$(INSTALL_MOD_PATH)" ] && command -v depmod >/dev/null; \
@@ -122,6 +129,9 @@ help:
 	@echo '  setup              install missing Debian packages (root)'
 	@echo '  check              build all, run every selftest in the test VM'
 	@echo '  run                build, run the demo in the test VM'
+	@echo '  check-debug        check on the debug kernel (KASAN, lockdep,'
+	@echo '                     kmemleak...); builds it once (~4-10 min)'
+	@echo '  debug-kernel       build it only; prints its tree (a KDIR)'
 	@echo '  clean, distclean   remove build output (distclean: also the cache)'
 	@echo 'Variables: KDIR KVER W= C= V= KIC_CACHE KIC_BUILD INSTALL_MOD_PATH'
 	@echo 'Env for check/run: KIC_ACCEL=kvm|tcg KIC_VM_TIMEOUT KIC_TEST_TIMEOUT'

@@ -4,12 +4,13 @@
 # Usage: boot.sh check|run INITRAMFS LOG
 # Env: KIC_ACCEL (kvm|tcg, default: kvm when usable), KIC_VM_TIMEOUT
 # (whole VM, s, default 900), KIC_TEST_TIMEOUT (per binary, s, default
-# 300), KIC_VM_CPUS (2), KIC_VM_MEM (2G).
+# 300), KIC_VM_CPUS (2), KIC_VM_MEM (2G), KIC_KERNEL (directory with the
+# vmlinuz to boot, default: the Debian kernel of fetch-kernel.sh).
 set -eu
 . "$(dirname "$0")/common.sh"
 
 MODE=$1 INITRD=$2 LOG=$3
-KERNEL=$KIC_CACHE/kernel/$(kic_abi)/vmlinuz
+KERNEL=${KIC_KERNEL:-$KIC_CACHE/kernel/$(kic_abi)}/vmlinuz
 VM_TIMEOUT=${KIC_VM_TIMEOUT:-900}
 
 # quiet: only errors reach the console live (full dmesg is printed at the

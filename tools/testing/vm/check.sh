@@ -2,7 +2,9 @@
 # "make check" and "make run": install what is missing, build the module,
 # selftests and demo against the test kernel's headers, boot the test VM,
 # then report. Prints how long each phase took.
-# Usage: check.sh check|run
+# "make check-debug" is "check" on the debug kernel of debug-kernel.sh
+# (KASAN, lockdep, kmemleak...), which it builds once and caches.
+# Usage: check.sh check|run|check-debug
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -24,7 +26,17 @@ phase() {
 setup() {
 	"$VM_DIR/setup.sh"
 	"$VM_DIR/extract-source.sh"
-	"$VM_DIR/fetch-kernel.sh"
+	[ "$MODE" = check-debug ] || "$VM_DIR/fetch-kernel.sh"
+}
+
+# check-debug only: the debug kernel replaces Debian's, through KIC_KERNEL
+# (boot.sh, mkinitramfs.sh) and KIC_KDIR (build below); KIC_KMEMLEAK
+# makes summary.sh require the kmemleak scan /init does on such a kernel.
+debug_kernel() {
+	local env
+	env=$("$VM_DIR/debug-kernel.sh" --env)
+	eval "$env"
+	export KIC_KERNEL KIC_KDIR KIC_KMEMLEAK=1
 }
 
 build() {
@@ -33,7 +45,7 @@ build() {
 	local targets="modules selftests demo"
 	[ "$MODE" = run ] && targets="modules demo"
 	# shellcheck disable=SC2086
-	$MAKE -C "$REPO" KDIR="$(kic_kdir)" $targets
+	$MAKE -C "$REPO" KDIR="${KIC_KDIR:-$(kic_kdir)}" $targets
 	"$VM_DIR/mkinitramfs.sh" "$INITRD"
 	if [ "$MODE" = run ] && [ ! -f "${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}" ]; then
 		die "no demo binary was built (tools/kvm-irqchip)"
@@ -47,6 +59,7 @@ vm() {
 }
 
 phase setup setup
+if [ "$MODE" = check-debug ]; then phase kernel debug_kernel; fi
 phase build build
 phase boot+tests vm
 echo "times:$TIMES  total: ${SECONDS}s"

@@ -2,7 +2,8 @@
 # Pack the test VM's initramfs (cpio newc, gzip): static busybox, /init,
 # the distro KVM modules from fetch-kernel.sh, our module as
 # /kvm-irqchip.ko, the selftests in /tests and the demo (when built).
-# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO. Output: path in $1.
+# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO, KIC_KERNEL (the
+# directory with modules.tar, default: fetch-kernel.sh's). Output: $1.
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -10,7 +11,7 @@ OUT=${1:-$KIC_BUILD/vm/initramfs.cpio.gz}
 MODULE_KO=${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko}
 TESTS_DIR=${KIC_TESTS_DIR:-$KIC_BUILD/selftests}
 DEMO=${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}
-KERNEL=$KIC_CACHE/kernel/$(kic_abi)
+KERNEL=${KIC_KERNEL:-$KIC_CACHE/kernel/$(kic_abi)}
 
 [ -f "$MODULE_KO" ] || die "module not built: $MODULE_KO"
 [ -f "$KERNEL/modules.tar" ] || die "no test kernel; run fetch-kernel.sh"

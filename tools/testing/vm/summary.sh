@@ -3,7 +3,8 @@
 # Counts the kselftest TAP lines ("ok N ...", "not ok N ...", "# SKIP") of
 # each test binary, a binary that failed without a "not ok" line (crash,
 # timeout, plain exit code) or never finished as one failure, and adds the
-# VM checks: /dev/kvm present, module loads, module unloads, kernel log clean.
+# VM checks: /dev/kvm present, module loads, module unloads, kernel log clean,
+# and on the debug kernel no kmemleak report (required when KIC_KMEMLEAK=1).
 # The last line is "N passed, N failed[, N skipped]"; exit 1 on any failure.
 # Usage: summary.sh SERIAL_LOG
 set -eu
@@ -13,7 +14,7 @@ set -eu
 BAD='WARNING:|BUG:|Oops|general protection fault|Kernel panic|possible recursive locking|possible circular locking|deadlock|suspicious RCU usage|KASAN|UBSAN|sleeping function called from invalid context|kmemleak|Call Trace|soft lockup|hard LOCKUP|blocked for more than|list_(add|del) corruption|refcount_t:'
 OK='loading out-of-tree module taints kernel|module verification failed'
 
-awk -v bad="$BAD" -v okre="$OK" '
+awk -v bad="$BAD" -v okre="$OK" -v needleak="${KIC_KMEMLEAK:-}" '
 function fail(what) { failed++; failures[++nf] = what }
 function check(ok, what) { if (ok) passed++; else fail(what) }
 # Markers may follow console junk (e.g. firmware escape codes).
@@ -34,6 +35,9 @@ mk ~ /^END / {
 mk ~ /^RMMOD rc=/ { rmmod = substr(mk, 10); next }
 mk == "DMESG BEGIN" { indmesg = 1; next }
 mk == "DMESG END" { indmesg = 0; dmesg_done = 1; next }
+mk == "KMEMLEAK BEGIN" { inleak = 1; next }
+mk == "KMEMLEAK END" { inleak = 0; leak_done = 1; next }
+inleak { if (/unreferenced object/) leaks++; if (nleak < 40) leaklines[++nleak] = $0; next }
 
 cur != "" && /^ok [0-9]+/ { tap++; if (/# SKIP/) skipped++; else passed++ }
 cur != "" && /^not ok [0-9]+/ { tap++; notok++; fail(cur ": " $0) }
@@ -53,10 +57,14 @@ END {
 	check(rmmod == "0", "vm: module unloads cleanly")
 	check(dmesg_done && !nbad, "vm: kernel log clean" \
 		(dmesg_done ? "" : " (no final dmesg)"))
+	if (leak_done || needleak)
+		check(leak_done && !leaks, "vm: kmemleak clean" (leak_done ? \
+			" (" leaks + 0 " leaks)" : " (no kmemleak scan: not a debug kernel?)"))
 
 	print "=== summary ==="
 	for (i = 1; i <= nf; i++) print "FAIL " failures[i]
 	for (i = 1; i <= nbad; i++) print "  kernel: " badlines[i]
+	for (i = 1; leaks && i <= nleak; i++) print "  kmemleak: " leaklines[i]
 	line = passed + 0 " passed, " failed + 0 " failed"
 	if (skipped) line = line ", " skipped " skipped"
 	print line

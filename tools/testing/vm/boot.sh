@@ -18,6 +18,11 @@ VM_TIMEOUT=${KIC_VM_TIMEOUT:-900}
 # stay non-fatal so the run goes on and reports them.
 CMDLINE="console=ttyS0 quiet panic=-1 kic.mode=$MODE"
 CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-300}"
+# Test knobs: a word without a dot is handed to /init as an environment
+# variable, which every test inherits.
+for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS; do
+	if [ -n "${!v:-}" ]; then CMDLINE="$CMDLINE $v=${!v}"; fi
+done
 
 # qemu $1=kvm|tcg; returns qemu's exit status (124: timed out).
 qemu() {

@@ -37,6 +37,13 @@ debug_kernel() {
 	env=$("$VM_DIR/debug-kernel.sh" --env)
 	eval "$env"
 	export KIC_KERNEL KIC_KDIR KIC_KMEMLEAK=1
+	# The reliability lane's load (issue #7): a million fuzzed ioctls and
+	# five minutes of soak, unless the caller chose otherwise.
+	export KIC_FUZZ_IOCTLS=${KIC_FUZZ_IOCTLS:-1000000}
+	export KIC_FUZZ_SECONDS=${KIC_FUZZ_SECONDS:-600}
+	export KIC_SOAK_SECONDS=${KIC_SOAK_SECONDS:-300}
+	export KIC_TEST_TIMEOUT=${KIC_TEST_TIMEOUT:-900}
+	export KIC_VM_TIMEOUT=${KIC_VM_TIMEOUT:-3600}
 }
 
 build() {

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A seeded ioctl fuzzer for kvm-irqchip instance and vCPU fds.
+ *
+ * One thread issues random sequences: opens, creates and closes instances,
+ * takes and closes vCPU fds, makes and closes eventfds, and sends every
+ * ioctl the fds answer with valid, boundary and garbage arguments, bad
+ * pointers and wrong fds.  A second thread keeps writing the eventfds.
+ * Every ioctl must answer with success or one of the errnos the ABI
+ * documents; at the end every fd is closed and the module must hold no
+ * instance and no irqfd.
+ *
+ * Env: KIC_FUZZ_IOCTLS (default 1000000), KIC_FUZZ_SECONDS (default 120),
+ * KIC_FUZZ_SEED (replay a run; printed at the start and the end).
+ * Splats are counted from the kernel log; the harness also fails on them.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "kic_util.h"
+#include "kselftest_harness.h"
+
+#define NR_INST		4
+#define NR_VCPUFD	8
+#define NR_EFD		16
+
+struct fuzz {
+	uint64_t rng;
+	int inst[NR_INST];
+	int vcpu[NR_VCPUFD];
+	_Atomic int efd[NR_EFD];
+	int closed;		/* a number that was closed: EBADF material */
+	void *bad;		/* a page that faults */
+	uint64_t ioctls, succeeded, unexpected;
+	atomic_bool stop;
+};
+
+static uint64_t rnd(struct fuzz *f)
+{
+	/* xorshift64*: small, seedable, good enough to drive a fuzzer */
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 0x2545f4914f6cdd1dull;
+}
+
+static uint32_t below(struct fuzz *f, uint32_t n)
+{
+	return n ? rnd(f) % n : 0;
+}
+
+static bool chance(struct fuzz *f, unsigned int pct)
+{
+	return below(f, 100) < pct;
+}
+
+/* Interesting 32-bit values: boundaries first, then anything. */
+static uint32_t val32(struct fuzz *f)
+{
+	static const uint32_t v[] = { 0, 1, 2, 3, 7, 8, 15, 16, 23, 24, 255,
+		256, 4095, 4096, 4097, 0x7fffffff, 0x80000000, 0xffffffff,
+		0xfee00000, 0xfee0f00c, 0xfeeff000 };
+
+	if (chance(f, 60))
+		return v[below(f, sizeof(v) / sizeof(v[0]))];
+	return rnd(f);
+}
+
+static void fill(struct fuzz *f, void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = rnd(f);
+}
+
+/* Some fd: one of ours, a closed number, or nonsense. */
+static int any_fd(struct fuzz *f)
+{
+	switch (below(f, 6)) {
+	case 0:
+		return f->inst[below(f, NR_INST)];
+	case 1:
+		return f->vcpu[below(f, NR_VCPUFD)];
+	case 2:
+	case 3:
+		return atomic_load(&f->efd[below(f, NR_EFD)]);
+	case 4:
+		return f->closed;
+	default:
+		return chance(f, 50) ? -1 : 100000;
+	}
+}
+
+/* The argument pointer: the struct, NULL, a faulting page, or garbage. */
+static void *arg_ptr(struct fuzz *f, void *good)
+{
+	switch (below(f, 20)) {
+	case 0:
+		return NULL;
+	case 1:
+		return f->bad;
+	case 2:
+		return (void *)0xffff888000000000ull;	/* kernel address */
+	default:
+		return good;
+	}
+}
+
+static bool errno_expected(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case EBADF: case EBUSY: case ENXIO:
+	case EEXIST: case ENODEV: case ENOTTY: case EAGAIN: case ENOMEM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void do_ioctl(struct fuzz *f, int fd, unsigned long req, void *arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	f->ioctls++;
+	if (r >= 0)
+		f->succeeded++;
+	if (r < 0 && !errno_expected(errno)) {
+		if (f->unexpected++ < 10)
+			printf("# unexpected errno %d (%s) for ioctl 0x%lx on fd %d\n",
+			       errno, strerror(errno), req, fd);
+	}
+}
+
+static void fuzz_routing(struct fuzz *f, int fd)
+{
+	uint32_t nr = chance(f, 90) ? below(f, 9) : val32(f) % 4100;
+	struct kvm_irq_routing *rt;
+	size_t n = nr < 64 ? nr : 64;	/* a short buffer for big nr: EFAULT */
+
+	rt = calloc(1, sizeof(*rt) + (n + 1) * sizeof(rt->entries[0]));
+	rt->nr = nr;
+	rt->flags = chance(f, 95) ? 0 : val32(f);
+	for (size_t i = 0; i < n; i++) {
+		struct kvm_irq_routing_entry *e = &rt->entries[i];
+
+		e->gsi = chance(f, 80) ? below(f, 32) : val32(f);
+		e->type = chance(f, 80) ? 1 + below(f, 2) : below(f, 8);
+		e->flags = chance(f, 80) ? 0 : below(f, 4);
+		if (e->type == KVM_IRQ_ROUTING_IRQCHIP && chance(f, 80)) {
+			e->u.irqchip.irqchip = below(f, 4);
+			e->u.irqchip.pin = below(f, 26);
+		} else if (chance(f, 70)) {
+			e->u.msi.address_lo = 0xfee00000 | below(f, 0x100000);
+			e->u.msi.address_hi = chance(f, 80) ? 0 : val32(f);
+			e->u.msi.data = rnd(f) & 0xc7ff;
+		} else {
+			fill(f, &e->u, sizeof(e->u));
+		}
+	}
+	if (n < nr)	/* past the buffer: make it fault for real */
+		do_ioctl(f, fd, KVM_SET_GSI_ROUTING, f->bad);
+	else
+		do_ioctl(f, fd, KVM_SET_GSI_ROUTING, arg_ptr(f, rt));
+	free(rt);
+}
+
+static void fuzz_instance_ioctl(struct fuzz *f, int fd)
+{
+	union {
+		struct kvm_irqchip_create c;
+		struct kvm_irqfd irqfd;
+		struct kvm_msi msi;
+		struct kvm_irq_level line;
+		struct kvm_enable_cap cap;
+		struct kvm_irqchip_counters cnt;
+		uint8_t raw[2048];	/* room for any struct a wrong fd fills */
+	} u;
+	static const uint32_t caps[] = { KVM_CAP_IRQ_ROUTING, KVM_CAP_IRQFD,
+		KVM_CAP_SIGNAL_MSI, KVM_CAP_X2APIC_API, KVM_CAP_IRQFD_RESAMPLE,
+		KVM_IRQCHIP_CAP_MODELS, KVM_IRQCHIP_CAP_X86_EXT_DEST_ID,
+		KVM_IRQCHIP_CAP_ABI_VERSION, 12345 };
+
+	memset(&u, 0, sizeof(u));
+	switch (below(f, 11)) {
+	case 0:
+		u.c.model = chance(f, 80) ? KVM_IRQCHIP_MODEL_X86 : val32(f);
+		u.c.nr_vcpus = chance(f, 80) ? 1 + below(f, 8) : val32(f) % 1100;
+		if (chance(f, 10))
+			fill(f, &u.c, sizeof(u.c));
+		do_ioctl(f, fd, KVM_IRQCHIP_CREATE, arg_ptr(f, &u.c));
+		break;
+	case 1:
+		fuzz_routing(f, fd);
+		break;
+	case 2:
+	case 3:
+		u.irqfd.fd = any_fd(f);
+		u.irqfd.gsi = chance(f, 80) ? below(f, 32) : val32(f);
+		u.irqfd.flags = chance(f, 70) ? below(f, 2) : below(f, 8);
+		u.irqfd.resamplefd = any_fd(f);
+		do_ioctl(f, fd, KVM_IRQFD, arg_ptr(f, &u.irqfd));
+		break;
+	case 4:
+		u.msi.address_lo = 0xfee00000 | below(f, 0x100000);
+		u.msi.address_hi = chance(f, 80) ? 0 : val32(f);
+		u.msi.data = chance(f, 80) ? (rnd(f) & 0xc7ff) : val32(f);
+		u.msi.flags = chance(f, 80) ? 0 : below(f, 4);
+		u.msi.devid = val32(f);
+		do_ioctl(f, fd, KVM_SIGNAL_MSI, arg_ptr(f, &u.msi));
+		break;
+	case 5:
+		u.line.irq = chance(f, 80) ? below(f, 32) : val32(f);
+		u.line.level = below(f, 3);
+		do_ioctl(f, fd, chance(f, 50) ? KVM_IRQ_LINE : KVM_IRQ_LINE_STATUS,
+			 arg_ptr(f, &u.line));
+		break;
+	case 6:
+		u.cap.cap = caps[below(f, sizeof(caps) / sizeof(caps[0]))];
+		u.cap.flags = chance(f, 90) ? 0 : val32(f);
+		u.cap.args[0] = below(f, 5);
+		u.cap.args[1] = chance(f, 90) ? 0 : val32(f);
+		do_ioctl(f, fd, KVM_ENABLE_CAP, arg_ptr(f, &u.cap));
+		break;
+	case 7:
+		do_ioctl(f, fd, KVM_CHECK_EXTENSION,
+			 (void *)(uintptr_t)caps[below(f, sizeof(caps) / sizeof(caps[0]))]);
+		break;
+	case 8:
+		do_ioctl(f, fd, KVM_IRQCHIP_GET_COUNTERS, arg_ptr(f, &u.cnt));
+		break;
+	case 9: {
+		int i = below(f, NR_VCPUFD);
+		long r = ioctl(fd, KVM_IRQCHIP_GET_VCPU_FD,
+			       (unsigned long)(chance(f, 80) ? below(f, 8) : val32(f)));
+
+		f->ioctls++;
+		if (r >= 0) {
+			if (f->vcpu[i] >= 0)
+				close(f->vcpu[i]);
+			f->vcpu[i] = r;
+		} else if (!errno_expected(errno)) {
+			f->unexpected++;
+		}
+		break;
+	}
+	default:	/* a request nobody knows, or a known one on the wrong fd */
+		fill(f, u.raw, sizeof(u.raw));
+		do_ioctl(f, fd, chance(f, 50) ? KVM_GET_LAPIC :
+			 _IOC(below(f, 4), KVMIO, below(f, 256), below(f, 512)),
+			 u.raw);
+		break;
+	}
+}
+
+static void fuzz_vcpu_ioctl(struct fuzz *f, int fd)
+{
+	union {
+		struct kvm_lapic_state lapic;
+		struct kvm_irqchip_vcpu_ack ack;
+		struct kvm_irqchip_vcpu_eoi eoi;
+		struct kvm_irqchip_vcpu_events ev;
+		struct kvm_irqchip_x86_vcpu_state st;
+	} u;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	memset(&u, 0, sizeof(u));
+	switch (below(f, 8)) {
+	case 0:
+		do_ioctl(f, fd, KVM_GET_LAPIC, arg_ptr(f, &u.lapic));
+		break;
+	case 1:
+		/* mostly a real state with a few bytes changed */
+		if (ioctl(fd, KVM_GET_LAPIC, &u.lapic))
+			fill(f, &u.lapic, sizeof(u.lapic));
+		for (int i = below(f, 8); i >= 0; i--)
+			u.lapic.regs[below(f, sizeof(u.lapic.regs))] = rnd(f);
+		if (chance(f, 50))	/* keep it software-enabled */
+			u.lapic.regs[0xf1] |= 1;
+		do_ioctl(f, fd, KVM_SET_LAPIC, arg_ptr(f, &u.lapic));
+		break;
+	case 2:
+		if (chance(f, 10))
+			u.ack.reserved[0] = val32(f);
+		do_ioctl(f, fd, KVM_IRQCHIP_VCPU_ACK, arg_ptr(f, &u.ack));
+		break;
+	case 3:
+		if (chance(f, 10))
+			u.eoi.reserved[1] = val32(f);
+		do_ioctl(f, fd, KVM_IRQCHIP_VCPU_EOI, arg_ptr(f, &u.eoi));
+		break;
+	case 4:
+		do_ioctl(f, fd, KVM_IRQCHIP_VCPU_GET_EVENTS, arg_ptr(f, &u.ev));
+		break;
+	case 5:
+		do_ioctl(f, fd, KVM_IRQCHIP_X86_GET_VCPU_STATE, arg_ptr(f, &u.st));
+		break;
+	case 6:
+		u.st.apic_base = chance(f, 70) ?
+			0xfee00000ull | (below(f, 8) << 9) | (below(f, 2) << 8) :
+			rnd(f);
+		if (chance(f, 5))
+			u.st.reserved[below(f, 7)] = 1;
+		do_ioctl(f, fd, KVM_IRQCHIP_X86_SET_VCPU_STATE, arg_ptr(f, &u.st));
+		break;
+	default:
+		poll(&p, 1, 0);
+		break;
+	}
+}
+
+static void fuzz_fds(struct fuzz *f)
+{
+	int i;
+
+	switch (below(f, 6)) {
+	case 0:
+		i = below(f, NR_INST);
+		if (f->inst[i] >= 0) {
+			close(f->inst[i]);
+			f->closed = f->inst[i];
+		}
+		f->inst[i] = open(KIC_DEV, O_RDWR | O_CLOEXEC);
+		if (f->inst[i] >= 0 && chance(f, 80))
+			kic_create(f->inst[i], KVM_IRQCHIP_MODEL_X86,
+				   1 + below(f, 8));
+		break;
+	case 1:
+		i = below(f, NR_VCPUFD);
+		if (f->vcpu[i] >= 0) {
+			close(f->vcpu[i]);
+			f->closed = f->vcpu[i];
+			f->vcpu[i] = -1;
+		}
+		break;
+	default: {
+		int old, nfd = new_eventfd();
+
+		i = below(f, NR_EFD);
+		old = atomic_exchange(&f->efd[i], nfd);
+		if (old >= 0) {
+			close(old);	/* maybe bound: EPOLLHUP tears it down */
+			f->closed = old;
+		}
+		break;
+	}
+	}
+}
+
+/* A device thread: keeps signalling whatever eventfds exist. */
+static void *writer(void *arg)
+{
+	struct fuzz *f = arg;
+	uint64_t one = 1, x = 88172645463325252ull;
+
+	while (!atomic_load(&f->stop)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int fd = atomic_load(&f->efd[x % NR_EFD]);
+
+		/* the number may be closed, or reused by a file that refuses */
+		if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+			continue;
+	}
+	return NULL;
+}
+
+static int count_splats(void)
+{
+	static const char *const pat[] = { "WARNING:", "BUG:", "Oops",
+		"KASAN", "possible circular locking", "possible recursive locking",
+		"suspicious RCU usage", "sleeping function called", "kmemleak" };
+	int n = klogctl(10, NULL, 0), count = 0;	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf;
+
+	if (n <= 0)
+		return 0;
+	buf = calloc(1, n + 1);
+	n = klogctl(3, buf, n);			/* SYSLOG_ACTION_READ_ALL */
+	for (size_t i = 0; n > 0 && i < sizeof(pat) / sizeof(pat[0]); i++)
+		for (char *p = buf; (p = strstr(p, pat[i])); p++)
+			count++;
+	free(buf);
+	return count;
+}
+
+static int live_objects(void)
+{
+	char buf[128] = "";
+	int inst = -1, irqfds = -1;
+	FILE *fp = fopen("/sys/kernel/debug/kvm-irqchip/objects", "r");
+
+	if (!fp)
+		return -1;
+	if (fread(buf, 1, sizeof(buf) - 1, fp) > 0)
+		sscanf(buf, "instances %d irqfds %d", &inst, &irqfds);
+	fclose(fp);
+	if (inst < 0 || irqfds < 0)
+		return -1;
+	return inst + irqfds;
+}
+
+static unsigned long env_ul(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+FIXTURE(fuzz) {
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/* The harness' own time limit sits above KIC_FUZZ_SECONDS's ceiling. */
+TEST_F_TIMEOUT(fuzz, every_ioctl_answers_documented_errno_and_leaks_nothing,
+	       660)
+{
+	unsigned long max_ioctls = env_ul("KIC_FUZZ_IOCTLS", 1000000);
+	unsigned long seconds = env_ul("KIC_FUZZ_SECONDS", 120);
+	uint64_t seed = env_ul("KIC_FUZZ_SEED", 0), t0;
+	int splats0 = count_splats(), splats, i;
+	struct fuzz *f = calloc(1, sizeof(*f));
+	pthread_t thr;
+
+	if (seconds > 600)
+		seconds = 600;
+	if (access(KIC_DEV, R_OK | W_OK))
+		SKIP(return, "no " KIC_DEV);
+	if (!seed)
+		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
+	printf("# fuzz: seed %llu (replay with KIC_FUZZ_SEED=%llu)\n",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	f->rng = seed | 1;
+	f->bad = fault_page();
+	f->closed = 1000;
+	for (i = 0; i < NR_INST; i++)
+		f->inst[i] = -1;
+	for (i = 0; i < NR_VCPUFD; i++)
+		f->vcpu[i] = -1;
+	for (i = 0; i < NR_EFD; i++)
+		f->efd[i] = -1;
+	ASSERT_EQ(0, pthread_create(&thr, NULL, writer, f));
+
+	t0 = now_ms();
+	while (f->ioctls < max_ioctls && now_ms() - t0 < seconds * 1000) {
+		unsigned int k = below(f, 100);
+		int fd;
+
+		if (k < 4) {
+			fuzz_fds(f);
+		} else if (k < 60) {
+			fd = f->inst[below(f, NR_INST)];
+			fuzz_instance_ioctl(f, fd >= 0 ? fd : any_fd(f));
+		} else if (k < 95) {
+			fd = f->vcpu[below(f, NR_VCPUFD)];
+			fuzz_vcpu_ioctl(f, fd >= 0 ? fd : any_fd(f));
+		} else {
+			fuzz_vcpu_ioctl(f, any_fd(f));	/* vCPU requests, wrong fds */
+		}
+	}
+
+	atomic_store(&f->stop, true);
+	pthread_join(thr, NULL);
+	for (i = 0; i < NR_INST; i++)
+		if (f->inst[i] >= 0)
+			close(f->inst[i]);
+	for (i = 0; i < NR_VCPUFD; i++)
+		if (f->vcpu[i] >= 0)
+			close(f->vcpu[i]);
+	for (i = 0; i < NR_EFD; i++)
+		if (f->efd[i] >= 0)
+			close(f->efd[i]);
+
+	splats = count_splats() - splats0;
+	printf("# fuzz: %llu ioctls, %.1f s, seed %llu, %d splats\n",
+	       (unsigned long long)f->ioctls, (now_ms() - t0) / 1000.0,
+	       (unsigned long long)seed, splats);
+	printf("# fuzz: %llu succeeded, %llu unexpected errno\n",
+	       (unsigned long long)f->succeeded,
+	       (unsigned long long)f->unexpected);
+	EXPECT_EQ(0ull, (unsigned long long)f->unexpected);
+	EXPECT_EQ(0, splats);
+	i = live_objects();
+	if (i >= 0)
+		EXPECT_EQ(0, i);	/* no instance, no irqfd left */
+	EXPECT_GT((unsigned long long)f->ioctls, 1000ull);
+	free(f);
+}
+
+TEST_HARNESS_MAIN

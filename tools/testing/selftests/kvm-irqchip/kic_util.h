@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kvm-irqchip selftests.
+ *
+ * Every helper that wraps an ioctl returns what the user sees: the ioctl's
+ * return value, or -errno when it failed.  Tests assert on that directly,
+ * e.g. ASSERT_EQ(-EINVAL, kic_set_routing(...)).
+ *
+ * A "struct vm" is either a kvm-irqchip instance (fd = instance fd) or a
+ * real KVM VM with an in-kernel irqchip (fd = VM fd, kvm = true); the vCPU
+ * fds of both answer KVM_GET_LAPIC/KVM_SET_LAPIC, so the LAPIC helpers and
+ * the instance-level ioctls work on either.
+ */
+#ifndef KIC_UTIL_H
+#define KIC_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+#include <linux/kvm_irqchip.h>
+
+/*
+ * The 6.1 kselftest_harness.h has unused parameters inside its TEST()
+ * macros, which -Wextra reports at every test; silence just that warning.
+ */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#define KIC_DEV		"/dev/" KVM_IRQCHIP_DEVICE_NAME
+
+/* KVM register offsets inside struct kvm_lapic_state */
+#define APIC_ID		0x20
+#define APIC_LVR	0x30
+#define APIC_TPR	0x80
+#define APIC_PPR	0xa0
+#define APIC_EOI	0xb0
+#define APIC_LDR	0xd0
+#define APIC_DFR	0xe0
+#define APIC_SVR	0xf0
+#define APIC_ISR	0x100
+#define APIC_TMR	0x180
+#define APIC_IRR	0x200
+
+#define APIC_VERSION_VALUE	0x00050014u
+#define DFR_FLAT		0xffffffffu
+#define DFR_CLUSTER		0x0fffffffu
+#define SVR_ON			0x1ffu
+#define SVR_OFF			0xffu
+
+#define APIC_BASE_ADDR		0xfee00000ull
+#define APIC_BASE_BSP		(1ull << 8)
+#define APIC_BASE_X2APIC	(1ull << 10)
+#define APIC_BASE_ENABLE	(1ull << 11)
+#define MSR_IA32_APICBASE	0x1b
+
+/* MSI data delivery modes */
+enum { DM_FIXED, DM_LOWEST, DM_SMI, DM_RESERVED, DM_NMI, DM_INIT, DM_SIPI,
+	DM_EXTINT };
+
+#define MAX_ROUTES	4096
+
+struct vm {
+	int fd;			/* instance fd or KVM VM fd */
+	int sys_fd;		/* /dev/kvm for a KVM VM, else -1 */
+	bool kvm;
+	unsigned int nr;
+	int *vcpu;		/* nr vCPU fds */
+};
+
+/* errno-style ioctl: the return value, or -errno */
+static inline long xioctl(int fd, unsigned long req, const void *arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static inline long xioctl_val(int fd, unsigned long req, unsigned long arg)
+{
+	long r = ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/* Instances and VMs */
+int kic_open(void);
+long kic_create(int fd, uint32_t model, uint32_t nr_vcpus);
+int vm_init_kic(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
+int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
+void vm_fini(struct vm *vm);
+bool kvm_available(void);
+bool kic_module_loaded(void);
+
+/* LAPIC state */
+static inline uint32_t apic_get(const struct kvm_lapic_state *s, unsigned int off)
+{
+	uint32_t v;
+
+	memcpy(&v, s->regs + off, 4);
+	return v;
+}
+
+static inline void apic_put(struct kvm_lapic_state *s, unsigned int off, uint32_t v)
+{
+	memcpy(s->regs + off, &v, 4);
+}
+
+static inline bool apic_vec(const struct kvm_lapic_state *s, unsigned int base,
+			    unsigned int vec)
+{
+	return apic_get(s, base + (vec / 32) * 0x10) & (1u << (vec % 32));
+}
+
+static inline void apic_vec_set(struct kvm_lapic_state *s, unsigned int base,
+				unsigned int vec, bool on)
+{
+	unsigned int off = base + (vec / 32) * 0x10;
+	uint32_t v = apic_get(s, off);
+
+	v = on ? v | (1u << (vec % 32)) : v & ~(1u << (vec % 32));
+	apic_put(s, off, v);
+}
+
+/* The 256 bits at base (IRR, ISR or TMR) as 8 words. */
+static inline void apic_bits(const struct kvm_lapic_state *s, unsigned int base,
+			     uint32_t out[8])
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = apic_get(s, base + i * 0x10);
+}
+
+long lapic_get(int vfd, struct kvm_lapic_state *s);
+long lapic_set(int vfd, const struct kvm_lapic_state *s);
+/* Read-modify-write: set ID/LDR/DFR/SVR/TPR, clear IRR, ISR and TMR. */
+long lapic_config(int vfd, uint32_t id, uint32_t ldr, uint32_t dfr, uint32_t svr,
+		  uint32_t tpr);
+long lapic_clear_vectors(int vfd);	/* clears IRR, ISR, TMR */
+/* 1/0 for the bit, or -errno */
+int irr_has(int vfd, unsigned int vec);
+int tmr_has(int vfd, unsigned int vec);
+/* number of IRR bits set, or -errno */
+int irr_count(int vfd);
+/* bit i set when vCPU i (i < 32) has vec in IRR */
+uint32_t irr_mask(const struct vm *vm, unsigned int vec);
+uint32_t tmr_mask(const struct vm *vm, unsigned int vec);
+/* poll until vec is in IRR of vfd; 1 when seen, 0 on timeout */
+int wait_irr(int vfd, unsigned int vec, int timeout_ms);
+
+/* Every vCPU: ID = i, flat LDR 1 << i (0 beyond 8), SVR enabled. */
+long vm_xapic_flat(const struct vm *vm);
+long vm_clear_vectors(const struct vm *vm);
+
+long set_apic_base(const struct vm *vm, unsigned int i, uint64_t base);
+long get_apic_base(const struct vm *vm, unsigned int i, uint64_t *base);
+
+/* MSI messages */
+static inline uint32_t msi_addr(uint32_t dest, bool logical, bool rh)
+{
+	return 0xfee00000u | (dest & 0xff) << 12 | (rh ? 1u << 3 : 0) |
+	       (logical ? 1u << 2 : 0);
+}
+
+static inline uint32_t msi_data(uint32_t vec, uint32_t dm, bool level)
+{
+	return (vec & 0xff) | (dm & 7) << 8 | (level ? 1u << 15 | 1u << 14 : 0);
+}
+
+long signal_msi(int fd, uint32_t addr_lo, uint32_t addr_hi, uint32_t data);
+long signal_msi_flags(int fd, uint32_t addr_lo, uint32_t addr_hi, uint32_t data,
+		      uint32_t flags, uint32_t devid);
+
+/* Routing */
+struct kvm_irq_routing_entry route_msi(uint32_t gsi, uint32_t addr_lo,
+				       uint32_t addr_hi, uint32_t data);
+struct kvm_irq_routing_entry route_pin(uint32_t gsi, uint32_t chip, uint32_t pin);
+long set_routing(int fd, const struct kvm_irq_routing_entry *e, uint32_t nr);
+long set_routing_flags(int fd, const struct kvm_irq_routing_entry *e,
+		       uint32_t nr, uint32_t flags);
+/* KVM_IRQ_LINE_STATUS: ioctl result; *status gets the status on success */
+long irq_line_status(int fd, uint32_t gsi, uint32_t level, int32_t *status);
+long irq_line(int fd, uint32_t gsi, uint32_t level);
+
+/* irqfd */
+long irqfd(int fd, int efd, uint32_t gsi, uint32_t flags);
+int new_eventfd(void);
+int efd_signal(int efd);	/* write 1; 0 or -errno */
+
+/* Instance extras */
+long get_counters(int fd, struct kvm_irqchip_counters *c);
+long check_ext(int fd, long cap);
+long enable_cap(int fd, uint32_t cap, uint64_t a0, uint64_t a1);
+long vcpu_ack(int vfd, uint32_t *vec, uint32_t *flags);
+long vcpu_eoi(int vfd, uint32_t *vec, uint32_t *flags);
+long vcpu_events(int vfd, struct kvm_irqchip_vcpu_events *ev);
+
+/* A page that faults on any access, and one that is read-only. */
+void *fault_page(void);
+void *readonly_page(void);
+
+uint64_t now_ms(void);
+void sleep_ms(unsigned int ms);
+
+#endif

@@ -29,10 +29,10 @@
 #define NR_EFD		16
 
 struct fuzz {
-	uint64_t rng;
+	uint64_t rng;		/* xorshift64* state */
 	int inst[NR_INST];
 	int vcpu[NR_VCPUFD];
-	_Atomic int efd[NR_EFD];
+	atomic_int efd[NR_EFD];
 	int closed;		/* a number that was closed: EBADF material */
 	void *bad;		/* a page that faults */
 	uint64_t ioctls, succeeded, unexpected;
@@ -66,7 +66,7 @@ static uint32_t val32(struct fuzz *f)
 		0xfee00000, 0xfee0f00c, 0xfeeff000 };
 
 	if (chance(f, 60))
-		return v[below(f, sizeof(v) / sizeof(v[0]))];
+		return v[below(f, ARRAY_SIZE(v))];
 	return rnd(f);
 }
 
@@ -220,7 +220,7 @@ static void fuzz_instance_ioctl(struct fuzz *f, int fd)
 			 arg_ptr(f, &u.line));
 		break;
 	case 6:
-		u.cap.cap = caps[below(f, sizeof(caps) / sizeof(caps[0]))];
+		u.cap.cap = caps[below(f, ARRAY_SIZE(caps))];
 		u.cap.flags = chance(f, 90) ? 0 : val32(f);
 		u.cap.args[0] = below(f, 5);
 		u.cap.args[1] = chance(f, 90) ? 0 : val32(f);
@@ -228,7 +228,7 @@ static void fuzz_instance_ioctl(struct fuzz *f, int fd)
 		break;
 	case 7:
 		do_ioctl(f, fd, KVM_CHECK_EXTENSION,
-			 (void *)(uintptr_t)caps[below(f, sizeof(caps) / sizeof(caps[0]))]);
+			 (void *)(uintptr_t)caps[below(f, ARRAY_SIZE(caps))]);
 		break;
 	case 8:
 		do_ioctl(f, fd, KVM_IRQCHIP_GET_COUNTERS, arg_ptr(f, &u.cnt));
@@ -382,7 +382,7 @@ static int count_splats(void)
 		return 0;
 	buf = calloc(1, n + 1);
 	n = klogctl(3, buf, n);			/* SYSLOG_ACTION_READ_ALL */
-	for (size_t i = 0; n > 0 && i < sizeof(pat) / sizeof(pat[0]); i++)
+	for (size_t i = 0; n > 0 && i < ARRAY_SIZE(pat); i++)
 		for (char *p = buf; (p = strstr(p, pat[i])); p++)
 			count++;
 	free(buf);

@@ -47,7 +47,7 @@ TEST_F(unconfigured, create_bad_model_is_einval)
 {
 	static const uint32_t models[] = { 0, 4, 0x80000000u, 0xffffffffu };
 
-	for (unsigned int i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(models); i++) {
 		EXPECT_EQ(-EINVAL, kic_create(self->fd, models[i], NR_VCPUS))
 			TH_LOG("model %u", models[i]);
 	}
@@ -231,8 +231,10 @@ static void check_extensions(struct __test_metadata *_metadata, int fd)
 		{ KVM_IRQCHIP_CAP_ABI_VERSION, KVM_IRQCHIP_ABI_VERSION, "CAP_ABI_VERSION" },
 	};
 
-	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		EXPECT_EQ(t[i].val, check_ext(fd, t[i].cap)) TH_LOG("%s", t[i].name);
+	for (unsigned int i = 0; i < ARRAY_SIZE(t); i++) {
+		long val = check_ext(fd, t[i].cap);
+
+		EXPECT_EQ(t[i].val, val) TH_LOG("%s", t[i].name);
 	}
 }
 

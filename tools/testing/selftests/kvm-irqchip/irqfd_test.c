@@ -223,8 +223,9 @@ TEST_F(irqfd, irqfd_close_eventfd_tears_down)
 	EXPECT_EQ(0, irqfd(self->vm.fd, efd2, 1, 0));
 	ASSERT_EQ(0, efd_signal(efd2));
 	EXPECT_EQ(1, wait_irr(self->vm.vcpu[0], 0x51, WAIT_MS));
-	EXPECT_EQ(after.delivered + 1, wait_counter(self->vm.fd, COUNTER(delivered),
-						   after.delivered + 1));
+	EXPECT_EQ(after.delivered + 1,
+		  wait_counter(self->vm.fd, COUNTER(delivered),
+			       after.delivered + 1));
 	sleep_ms(SETTLE_MS);
 	EXPECT_EQ(after.delivered + 1, counter(self->vm.fd, COUNTER(delivered)));
 	close(efd2);

@@ -89,7 +89,8 @@ void vm_fini(struct vm *vm)
 		close(vm->fd);
 	if (vm->sys_fd >= 0)
 		close(vm->sys_fd);
-	vm->fd = vm->sys_fd = -1;
+	vm->fd = -1;
+	vm->sys_fd = -1;
 }
 
 bool kvm_available(void)
@@ -246,11 +247,11 @@ long set_apic_base(const struct vm *vm, unsigned int i, uint64_t base)
 		long r = xioctl(vm->vcpu[i], KVM_SET_MSRS, &m);
 
 		return r == 1 ? 0 : r < 0 ? r : -EINVAL;
-	} else {
-		struct kvm_irqchip_x86_vcpu_state st = { .apic_base = base };
-
-		return xioctl(vm->vcpu[i], KVM_IRQCHIP_X86_SET_VCPU_STATE, &st);
 	}
+
+	struct kvm_irqchip_x86_vcpu_state st = { .apic_base = base };
+
+	return xioctl(vm->vcpu[i], KVM_IRQCHIP_X86_SET_VCPU_STATE, &st);
 }
 
 long get_apic_base(const struct vm *vm, unsigned int i, uint64_t *base)
@@ -268,15 +269,15 @@ long get_apic_base(const struct vm *vm, unsigned int i, uint64_t *base)
 			return r < 0 ? r : -EINVAL;
 		*base = m.e.data;
 		return 0;
-	} else {
-		struct kvm_irqchip_x86_vcpu_state st;
-
-		memset(&st, 0, sizeof(st));
-		r = xioctl(vm->vcpu[i], KVM_IRQCHIP_X86_GET_VCPU_STATE, &st);
-		if (!r)
-			*base = st.apic_base;
-		return r;
 	}
+
+	struct kvm_irqchip_x86_vcpu_state st;
+
+	memset(&st, 0, sizeof(st));
+	r = xioctl(vm->vcpu[i], KVM_IRQCHIP_X86_GET_VCPU_STATE, &st);
+	if (!r)
+		*base = st.apic_base;
+	return r;
 }
 
 long signal_msi_flags(int fd, uint32_t addr_lo, uint32_t addr_hi, uint32_t data,

@@ -35,6 +35,11 @@
 
 #define KIC_DEV		"/dev/" KVM_IRQCHIP_DEVICE_NAME
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define BIT_ULL(n)	(1ull << (n))
+
 /* KVM register offsets inside struct kvm_lapic_state */
 #define APIC_ID		0x20
 #define APIC_LVR	0x30
@@ -55,9 +60,9 @@
 #define SVR_OFF			0xffu
 
 #define APIC_BASE_ADDR		0xfee00000ull
-#define APIC_BASE_BSP		(1ull << 8)
-#define APIC_BASE_X2APIC	(1ull << 10)
-#define APIC_BASE_ENABLE	(1ull << 11)
+#define APIC_BASE_BSP		BIT_ULL(8)
+#define APIC_BASE_X2APIC	BIT_ULL(10)
+#define APIC_BASE_ENABLE	BIT_ULL(11)
 #define MSR_IA32_APICBASE	0x1b
 
 /* MSI data delivery modes */

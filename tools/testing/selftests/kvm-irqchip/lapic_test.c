@@ -106,7 +106,9 @@ TEST_F(lapic, lapic_reset_state)
 	EXPECT_EQ(DFR_FLAT, apic_get(&s, APIC_DFR));
 	EXPECT_EQ(SVR_OFF, apic_get(&s, APIC_SVR));
 	for (unsigned int off = 0x320; off <= 0x370; off += 0x10) {
-		EXPECT_NE(0u, apic_get(&s, off) & (1u << 16)) TH_LOG("LVT %#x", off);
+		uint32_t lvt = apic_get(&s, off);
+
+		EXPECT_NE(0u, lvt & (1u << 16)) TH_LOG("LVT %#x", off);
 	}
 	for (int i = 0; i < 8; i++) {
 		EXPECT_EQ(0u, apic_get(&s, APIC_ISR + i * 0x10));
@@ -425,7 +427,7 @@ TEST_F(lapic, apic_base_unknown_bits_are_einval)
 	static const uint64_t bits[] = { 1ull << 0, 1ull << 7, 1ull << 9, 1ull << 63 };
 	uint64_t base = 0;
 
-	for (unsigned int i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++) {
 		EXPECT_EQ(-EINVAL, set_apic_base(&self->vm, 1, APIC_BASE_ADDR |
 						 APIC_BASE_ENABLE | bits[i]))
 			TH_LOG("bit %#llx", (unsigned long long)bits[i]);
@@ -520,7 +522,7 @@ TEST_F(lapic, apic_base_round_trip)
 	};
 	uint64_t base;
 
-	for (unsigned int i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(vals); i++) {
 		base = 0;
 		EXPECT_EQ(0, set_apic_base(&self->vm, 1, vals[i]));
 		EXPECT_EQ(0, get_apic_base(&self->vm, 1, &base));

@@ -139,7 +139,7 @@ TEST_F(msi, msi_lowest_priority_hashes_vector_to_one_vcpu)
 {
 	static const uint32_t dests[] = { 0x0f, 0xa5, 0x81, 0x40 };
 
-	for (unsigned int d = 0; d < sizeof(dests) / sizeof(dests[0]); d++) {
+	for (unsigned int d = 0; d < ARRAY_SIZE(dests); d++) {
 		unsigned int n = __builtin_popcount(dests[d]);
 
 		for (uint32_t v = 0x40; v < 0x48; v++) {

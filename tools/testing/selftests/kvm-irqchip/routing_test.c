@@ -389,7 +389,7 @@ TEST_F(routing, routing_bad_last_entry_keeps_old_table)
 	cases[2].e[0].flags = 1;
 	ASSERT_EQ(0, set_routing(self->vm.fd, &old, 1));
 
-	for (unsigned int c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+	for (unsigned int c = 0; c < ARRAY_SIZE(cases); c++) {
 		struct kvm_irq_routing_entry t[4] = {
 			to_vcpu(1, 0, 0x41), to_vcpu(2, 0, 0x42),
 		};

@@ -83,8 +83,10 @@ FIXTURE_SETUP(race)
 {
 	struct race *r = &self->r;
 
-	for (int g = 0; g < G; g++)
-		r->efd[g] = r->xfd[g] = -1;
+	for (int g = 0; g < G; g++) {
+		r->efd[g] = -1;
+		r->xfd[g] = -1;
+	}
 	ASSERT_EQ(0, vm_init_kic(&r->vm, 2));
 	ASSERT_EQ(0, vm_xapic_flat(&r->vm));
 	ASSERT_EQ(0, install_gen(r, 0));
@@ -156,8 +158,8 @@ TEST_F_TIMEOUT(race, no_old_generation_vector_after_routing_update, 60)
 		       gen, atomic_load(&r->writes), live);
 	EXPECT_EQ(0u, stale);
 	EXPECT_EQ(0, atomic_load(&r->write_errors));
-	EXPECT_EQ(0, atomic_load(&r->irqfd_errors)) TH_LOG("last irqfd error %ld",
-							     r->last_irqfd_error);
+	EXPECT_EQ(0, atomic_load(&r->irqfd_errors))
+		TH_LOG("last irqfd error %ld", r->last_irqfd_error);
 	EXPECT_LT(10u, gen);
 	EXPECT_LT(0u, live);
 

@@ -391,16 +391,9 @@ static int count_splats(void)
 
 static int live_objects(void)
 {
-	char buf[128] = "";
-	int inst = -1, irqfds = -1;
-	FILE *fp = fopen("/sys/kernel/debug/kvm-irqchip/objects", "r");
+	int inst, irqfds;
 
-	if (!fp)
-		return -1;
-	if (fread(buf, 1, sizeof(buf) - 1, fp) > 0)
-		sscanf(buf, "instances %d irqfds %d", &inst, &irqfds);
-	fclose(fp);
-	if (inst < 0 || irqfds < 0)
+	if (objects_read(&inst, &irqfds))
 		return -1;
 	return inst + irqfds;
 }

@@ -466,3 +466,15 @@ void sleep_ms(unsigned int ms)
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
+
+int objects_read(int *instances, int *irqfds)
+{
+	FILE *f = fopen(KIC_OBJECTS, "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "instances %d irqfds %d", instances, irqfds);
+	fclose(f);
+	return n == 2 ? 0 : -EIO;
+}

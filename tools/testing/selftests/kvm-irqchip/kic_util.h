@@ -34,6 +34,7 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #define KIC_DEV		"/dev/" KVM_IRQCHIP_DEVICE_NAME
+#define KIC_OBJECTS	"/sys/kernel/debug/kvm-irqchip/objects"
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -208,6 +209,12 @@ long vcpu_events(int vfd, struct kvm_irqchip_vcpu_events *ev);
 /* A page that faults on any access, and one that is read-only. */
 void *fault_page(void);
 void *readonly_page(void);
+
+/*
+ * The module's live objects (/sys/kernel/debug/kvm-irqchip/objects):
+ * 0, or -errno (-ENOENT when debugfs or the file is absent).
+ */
+int objects_read(int *instances, int *irqfds);
 
 uint64_t now_ms(void);
 void sleep_ms(unsigned int ms);

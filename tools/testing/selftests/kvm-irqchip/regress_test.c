@@ -20,23 +20,9 @@
 #include "kic_util.h"
 #include "kselftest_harness.h"
 
-#define OBJECTS		"/sys/kernel/debug/kvm-irqchip/objects"
 #define MOD_NAME	"kvm_irqchip"
 #define REFCNT		"/sys/module/" MOD_NAME "/refcnt"
 #define WAIT_MS		2000
-
-/* /sys/kernel/debug/kvm-irqchip/objects: 0, or -errno (-ENOENT: absent) */
-static int objects_read(int *instances, int *irqfds)
-{
-	FILE *f = fopen(OBJECTS, "re");
-	int n;
-
-	if (!f)
-		return -errno;
-	n = fscanf(f, "instances %d irqfds %d", instances, irqfds);
-	fclose(f);
-	return n == 2 ? 0 : -EIO;
-}
 
 /*
  * Wait up to WAIT_MS for the counts (irqfds torn down by EPOLLHUP go away
@@ -63,7 +49,7 @@ static int objects_wait(int instances, int irqfds, int *got_i, int *got_f)
 										\
 	__r = objects_wait(__wi, __wf, &__i, &__f);				\
 	if (__r < 0)								\
-		ksft_print_msg("no %s: leak check skipped\n", OBJECTS);		\
+		ksft_print_msg("no %s: leak check skipped\n", KIC_OBJECTS);		\
 	else									\
 		EXPECT_EQ(1, __r) TH_LOG("objects: instances %d irqfds %d, "	\
 					 "want %d and %d", __i, __f, __wi, __wf); \

@@ -49,7 +49,6 @@
 #include "kselftest_harness.h"
 
 #define SOAK_DEFAULT_S	20
-#define OBJECTS		"/sys/kernel/debug/kvm-irqchip/objects"
 #define MOD_NAME	"kvm_irqchip"
 
 #define D_VCPUS		3
@@ -196,19 +195,6 @@ static unsigned int soak_seconds(void)
 	if (*end || v < 1 || v > 86400)
 		return SOAK_DEFAULT_S;
 	return v;
-}
-
-/* /sys/kernel/debug/kvm-irqchip/objects: 0, or -errno (-ENOENT: absent) */
-static int objects_read(int *instances, int *irqfds)
-{
-	FILE *f = fopen(OBJECTS, "re");
-	int n;
-
-	if (!f)
-		return -errno;
-	n = fscanf(f, "instances %d irqfds %d", instances, irqfds);
-	fclose(f);
-	return n == 2 ? 0 : -EIO;
 }
 
 /* Wait up to 3 s for the given counts; the last values read are returned. */
@@ -749,7 +735,7 @@ TEST(soak_concurrency_adds_up)
 
 	objects = objects_read(&base_i, &base_f) == 0;
 	if (!objects)
-		ksft_print_msg("no %s: the leak checks are skipped\n", OBJECTS);
+		ksft_print_msg("no %s: the leak checks are skipped\n", KIC_OBJECTS);
 	unload = kic_module_loaded();
 	if (!unload)
 		ksft_print_msg("no /sys/module/%s: the unload checks are skipped\n", MOD_NAME);

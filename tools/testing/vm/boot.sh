@@ -21,7 +21,8 @@ CMDLINE="console=ttyS0 quiet panic=-1 kic.mode=$MODE"
 CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-300}"
 # Test knobs: a word without a dot is handed to /init as an environment
 # variable, which every test inherits.
-for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS; do
+for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS \
+	KIC_SEED KIC_CONF_SECONDS; do
 	if [ -n "${!v:-}" ]; then CMDLINE="$CMDLINE $v=${!v}"; fi
 done
 

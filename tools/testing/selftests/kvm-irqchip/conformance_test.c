@@ -210,8 +210,8 @@ enum { FD_A, FD_B, FD_PIPE, FD_CLOSED, FD_NEG, FD_NR };
 static int fds[2][FD_NR];
 
 /* what a predicate may know about the circumstances of a case */
-enum { CTX_FRESH = 1, CTX_PIN = 2, CTX_EXT_DEST = 4, CTX_X2APIC = 8, CTX_32BIT = 16,
-       CTX_DFR = 32 };
+enum { CTX_FRESH = 1, CTX_PIN = 2, CTX_EXT_DEST = 4, CTX_X2APIC = 8,
+	CTX_32BIT = 16, CTX_DFR = 32 };
 
 struct ccase {
 	enum op op;
@@ -287,7 +287,7 @@ static long run_on(int t, const struct ccase *c)
 	case OP_APIC_BASE:
 		return set_apic_base(vm, c->vcpu, c->base);
 	}
-	return -ENOSYS;
+	return -EINVAL;	/* not an op of this target */
 }
 
 static void snap(int t, struct state *s)
@@ -563,15 +563,11 @@ static const struct diff diffs[] = {
 	  " KVM's map-based path skips it (its fallback path does not)" },
 	{ "physical broadcast, redirection hint, non-vectored mode", m_phys_bcast_rh,
 	  { A_POS, 0 }, { A_NE, -1 }, true,
-	  "KVM rewrites a lowest-priority physical broadcast into a fixed interrupt,"
-	  " so an NMI/SMI/INIT/SIPI/ExtINT with RH lands in one IRR as a vector;"
-	  " kvm-irqchip keeps the delivery mode" },
+	  "KVM makes a lowest-priority physical broadcast fixed; we keep the mode" },
 	{ "KVM_IRQ_LINE_STATUS on pin routes", m_pin_status, { A_NE, -1 }, { A_EQ, -1 }, false,
 	  "IRQCHIP routes deliver nothing until the IOAPIC/PIC models" },
 	{ "routing table at creation", m_default_routes, { A_NE, -1 }, { A_EQ, -1 }, false,
-	  "KVM_CREATE_IRQCHIP routes GSI 0-23 to pins (0-15 also to its PIC, which"
-	  " answers at reset; 16-23 reach only masked IOAPIC pins, -1 on both)"
-	  "; kvm-irqchip starts empty" },
+	  "KVM_CREATE_IRQCHIP routes GSI 0-15 to its live PIC; ours starts empty" },
 	{ "LVT0 of vCPU 0 at reset", m_lvt0, { A_EQ, 0x700 }, { A_EQ, 0x10000 }, false,
 	  "LVTs are the VMM's: all masked (KVM_X86_QUIRK_LINT0_REENABLED)" },
 	{ "xAPIC ID after re-enabling the APIC", m_reenable_id, { A_POS, 0 }, { A_POS, 0 }, false,
@@ -581,6 +577,7 @@ static const struct diff diffs[] = {
 	{ "xAPIC DFR neither flat nor cluster", m_dfr_other, { A_POS, 0 }, { A_POS, 0 }, true,
 	  "DFR[31:28] decides the model: 0xf flat, anything else cluster" },
 };
+
 #define NDIFF	(ARRAY_SIZE(diffs))
 
 /* ------------------------------------------------------------------ */
@@ -597,6 +594,7 @@ struct shared {
 	unsigned int seen[NDIFF];	/* differed as documented */
 	unsigned int shown;
 };
+
 static struct shared *S;
 
 static void __attribute__((constructor)) shared_init(void)
@@ -616,7 +614,7 @@ static void show_state_diff(const struct state *a, const struct state *b)
 		for (int k = 0; k < 3; k++)
 			for (int w = 0; w < 8; w++)
 				if (a->v[i][k][w] != b->v[i][k][w])
-					printf("#   vCPU %u %s[%#x-%#x]: KVM %08x, kvm-irqchip %08x\n",
+					printf("#   vCPU %u %s[%#x-%#x]: KVM %08x, ours %08x\n",
 					       i, reg[k], w * 32, w * 32 + 31,
 					       a->v[i][k][w], b->v[i][k][w]);
 }
@@ -678,12 +676,11 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 			       c->name, r[TK], r[TC], same_state ? "same" : "differ",
 			       d ? "; documented difference disappeared or changed: " : "",
 			       d ? d->name : "");
-			if (c->setup)
-				for (unsigned int i = 0; i < N; i++)
-					printf("#   vCPU %u: hw %d sw %d %s id %#x ldr %#x tpr %#x\n",
-					       i, c->setup[i].hw, c->setup[i].sw,
-					       c->setup[i].cluster ? "cluster" : "flat",
-					       c->setup[i].id, c->setup[i].ldr, c->setup[i].tpr);
+			for (unsigned int i = 0; c->setup && i < N; i++)
+				printf("#   vCPU %u: hw %d sw %d %s id %#x ldr %#x tpr %#x\n",
+				       i, c->setup[i].hw, c->setup[i].sw,
+				       c->setup[i].cluster ? "cluster" : "flat",
+				       c->setup[i].id, c->setup[i].ldr, c->setup[i].tpr);
 			show_state_diff(&s[TK], &s[TC]);
 		}
 	}
@@ -740,13 +737,6 @@ static int targets_up(bool lapics)
 	return lapics ? setup_both(flat_setup) : 0;
 }
 
-#define TARGETS_UP(lapics) do { \
-	int __r = targets_up(lapics); \
-	if (__r == -2) \
-		SKIP(return, "/dev/kvm or kvm-irqchip not available"); \
-	ASSERT_EQ(0, __r); \
-} while (0)
-
 #define FAMILY_DONE(fam) do { \
 	struct counts *__c = &S->f[fam]; \
 	ksft_print_msg("%s: %u cases, %u identical, %u documented, %u unexplained\n", \
@@ -771,7 +761,7 @@ FIXTURE_TEARDOWN(conf)
 #define NAME(c, ...) snprintf((c)->name, sizeof((c)->name), __VA_ARGS__)
 
 /* check() a case given as a compound literal, named printf-style */
-static void __attribute__((format(printf, 3, 4)))
+static void
 run_case(int fam, struct ccase c, const char *fmt, ...)
 {
 	va_list ap;
@@ -782,7 +772,7 @@ run_case(int fam, struct ccase c, const char *fmt, ...)
 	check(fam, &c, false);
 }
 
-static bool vector_hashing(void)
+static bool kvm_hashes_vectors(void)
 {
 	char ch = 0;
 	int fd = open("/sys/module/kvm/parameters/vector_hashing", O_RDONLY);
@@ -822,7 +812,11 @@ TEST_F_TIMEOUT(conf, capabilities_and_extensions, 120)
 	};
 	struct ccase c;
 
-	TARGETS_UP(false);
+	int up = targets_up(false);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
 	/* fresh vCPUs: LVT0 and LVT1 at reset */
 	for (unsigned int v = 0; v < 2; v++) {
 		memset(&c, 0, sizeof(c));
@@ -837,12 +831,11 @@ TEST_F_TIMEOUT(conf, capabilities_and_extensions, 120)
 		cap_case(OP_CAP, caps[i], 0, 0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(x2api); i++)
 		cap_case(OP_ENABLE_CAP, KVM_CAP_X2APIC_API, x2api[i][0], x2api[i][1]);
-	ASSERT_EQ(0, setup_both(flat_setup));
-
 	/* xAPIC ID after disabling and re-enabling the APIC */
 	{
 		struct rcpu s[N];
 
+		ASSERT_EQ(0, setup_both(flat_setup));
 		memcpy(s, flat_setup, sizeof(s));
 		s[2].id = 0x22;
 		ASSERT_EQ(0, setup_both(s));
@@ -1009,7 +1002,11 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 	struct kvm_irq_routing_entry e[4], *big;
 	char name[128];
 
-	TARGETS_UP(true);
+	int up = targets_up(true);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
 
 	/* before any KVM_SET_GSI_ROUTING: KVM's default pin routes */
 	for (uint32_t g = 0; g < 24; g += 3)
@@ -1175,11 +1172,14 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 	}
 
 	/* 32-bit IDs: address_hi[7:0] in routes and KVM_SIGNAL_MSI */
-	ASSERT_EQ(0, enable_cap(T[TK].fd, KVM_CAP_X2APIC_API, KVM_X2APIC_API_USE_32BIT_IDS, 0));
-	ASSERT_EQ(0, enable_cap(T[TC].fd, KVM_CAP_X2APIC_API, KVM_X2APIC_API_USE_32BIT_IDS, 0));
 	{
 		static const uint32_t his[] = { 0, 1, 0x80, 0xff, 0x100, 0x1ff, 0x200,
 						0xffffff00u };
+
+		ASSERT_EQ(0, enable_cap(T[TK].fd, KVM_CAP_X2APIC_API,
+					KVM_X2APIC_API_USE_32BIT_IDS, 0));
+		ASSERT_EQ(0, enable_cap(T[TC].fd, KVM_CAP_X2APIC_API,
+					KVM_X2APIC_API_USE_32BIT_IDS, 0));
 
 		for (unsigned int i = 0; i < ARRAY_SIZE(his); i++) {
 			struct ccase c;
@@ -1212,8 +1212,9 @@ static void irqfd_case(int fdk, uint32_t gsi, uint32_t flags, int rfdk, const ch
 	static const char *const fdn[FD_NR] = { "eventfd A", "eventfd B", "pipe",
 						 "closed fd", "fd -1" };
 
-	run_case(F_IRQFD, (struct ccase){ .op = OP_IRQFD, .fdk = fdk, .gsi = gsi,
-					  .iflags = flags, .rfdk = rfdk },
+	run_case(F_IRQFD,
+		 (struct ccase){ .op = OP_IRQFD, .fdk = fdk, .gsi = gsi,
+				 .iflags = flags, .rfdk = rfdk },
 		 "KVM_IRQFD %s gsi %u flags %#x resamplefd %s (%s)", fdn[fdk], gsi, flags,
 		 fdn[rfdk], what);
 }
@@ -1240,7 +1241,11 @@ TEST_F_TIMEOUT(conf, irqfd_cases, 120)
 		route_msi(4, msi_addr(0xff, false, false), 0, msi_data(0x54, DM_FIXED, 1)),
 	};
 
-	TARGETS_UP(true);
+	int up = targets_up(true);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
 	ASSERT_EQ(0, set_routing(T[TK].fd, rt, 3));
 	ASSERT_EQ(0, set_routing(T[TC].fd, rt, 3));
 
@@ -1346,14 +1351,19 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 	};
 	enum { S_FLAT, S_CLUSTER, S_SWOFF, S_HWOFF, S_TPR, S_MIXED, S_NOLDR, S_NR };
 	static struct rcpu setups[S_NR][N];
-	bool hashing = vector_hashing();
+	bool hashing = kvm_hashes_vectors();
 	uint32_t vec = 0x20;
 
-	TARGETS_UP(true);
+	int up = targets_up(true);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
 	for (int s = 0; s < S_NR; s++)
 		memcpy(setups[s], flat_setup, sizeof(flat_setup));
 	setup_cluster(setups[S_CLUSTER]);
-	setups[S_SWOFF][1].sw = setups[S_SWOFF][4].sw = false;
+	setups[S_SWOFF][1].sw = false;
+	setups[S_SWOFF][4].sw = false;
 	setups[S_HWOFF][5].hw = false;
 	for (unsigned int i = 0; i < N; i++) {
 		setups[S_TPR][i].tpr = i * 0x20 + 0x0f;
@@ -1558,14 +1568,18 @@ TEST_F_TIMEOUT(conf, random_msis, 150)
 	uint64_t seed = env ? strtoull(env, NULL, 0) :
 			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
 	uint64_t end = now_ms() + 1000ull * (secs ? strtoul(secs, NULL, 0) : 30);
-	bool hashing = vector_hashing();
+	bool hashing = kvm_hashes_vectors();
 	struct rcpu c[N];
 	unsigned int sent = 0;
 
 	printf("# random_msis: seed %llu (KIC_SEED=%llu replays it)\n",
 	       (unsigned long long)seed, (unsigned long long)seed);
 	fflush(stdout);
-	TARGETS_UP(false);
+	int up = targets_up(false);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
 	rnd_state = seed ? seed : 1;
 	while (sent < RANDOM_MSGS && now_ms() < end) {
 		random_setup(c);
@@ -1576,6 +1590,14 @@ TEST_F_TIMEOUT(conf, random_msis, 150)
 
 			random_msg(c, &m);
 			avoid_kvm_ambiguity(c, &m);
+			/*
+			 * A physical broadcast with RH in a non-vectored mode is
+			 * a documented difference that hides when the vector is
+			 * already pending; the MSI matrix checks it from a clean
+			 * state instead.
+			 */
+			if (!m.logical && m.dest == 0xff && m.rh && m.dm >= DM_SMI)
+				m.rh = false;
 			if (!hashing && lowest(&m))
 				continue;
 			memset(&cs, 0, sizeof(cs));

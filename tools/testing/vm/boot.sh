@@ -46,7 +46,7 @@ qemu() {
 		-nographic -no-reboot -nic none \
 		-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
 		</dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
-		tr -d '\r' | tee "$LOG"
+		sed -u 's/\r//g' | tee "$LOG"	# unbuffered: the log follows the VM live
 	local rc=${PIPESTATUS[0]}
 	set -e
 	[ "$rc" = 124 ] && echo "### VM TIMEOUT after ${VM_TIMEOUT}s" | tee -a "$LOG"

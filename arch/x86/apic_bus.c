@@ -91,13 +91,27 @@ int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq)
 		m.delivery_mode = KIC_APIC_DM_FIXED;
 	lowest = m.delivery_mode == KIC_APIC_DM_LOWEST || m.rh;
 
+	/* Fixed and the like: every match accepts, in one pass. */
+	if (!lowest) {
+		for (i = 0; i < kic->nr_vcpus; i++) {
+			if (!kic_apic_match(x86, kic_vcpu_lapic(kic->vcpus[i]), &m))
+				continue;
+			r += kic_lapic_accept(kic, kic->vcpus[i], &m);
+			n++;
+		}
+		if (!n)
+			kic_stat_inc(kic, KIC_STAT_NO_TARGET);
+		return r;
+	}
+
+	/* Lowest priority: collect the candidates, then pick one. */
 	bitmap_zero(cand, kic->nr_vcpus);
 	for (i = 0; i < kic->nr_vcpus; i++) {
 		struct kic_lapic *l = kic_vcpu_lapic(kic->vcpus[i]);
 
 		if (!kic_apic_match(x86, l, &m))
 			continue;
-		if (lowest && bcast && !READ_ONCE(l->match.sw_enabled))
+		if (bcast && !READ_ONCE(l->match.sw_enabled))
 			continue;
 		__set_bit(i, cand);
 		n++;
@@ -105,12 +119,6 @@ int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq)
 	if (!n) {
 		kic_stat_inc(kic, KIC_STAT_NO_TARGET);
 		return 0;
-	}
-
-	if (!lowest) {
-		for_each_set_bit(i, cand, kic->nr_vcpus)
-			r += kic_lapic_accept(kic, kic->vcpus[i], &m);
-		return r;
 	}
 
 	i = find_first_bit(cand, kic->nr_vcpus);

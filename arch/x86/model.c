@@ -180,17 +180,6 @@ static int kic_x86_signal_msi(struct kic *kic, const struct kvm_msi *msi)
 	return r < 0 ? 0 : r;
 }
 
-static long kic_x86_vcpu_ioctl(struct kic_vcpu *vcpu, unsigned int ioctl,
-			       void __user *argp)
-{
-	return kic_lapic_ioctl(vcpu, ioctl, argp);
-}
-
-static bool kic_x86_vcpu_pending(struct kic_vcpu *vcpu)
-{
-	return kic_lapic_pending(vcpu);
-}
-
 const struct kic_model_ops kic_x86_model = {
 	.model			= KVM_IRQCHIP_MODEL_X86,
 	.name			= "x86",
@@ -201,6 +190,6 @@ const struct kic_model_ops kic_x86_model = {
 	.route_setup		= kic_x86_route_setup,
 	.deliver		= kic_x86_deliver,
 	.signal_msi		= kic_x86_signal_msi,
-	.vcpu_ioctl		= kic_x86_vcpu_ioctl,
-	.vcpu_pending		= kic_x86_vcpu_pending,
+	.vcpu_ioctl		= kic_lapic_ioctl,
+	.vcpu_pending		= kic_lapic_pending,
 };

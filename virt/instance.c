@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <kvm_irqchip/ack.h>
 #include <kvm_irqchip/irqfd.h>
 #include <kvm_irqchip/kic.h>
 #include <kvm_irqchip/model.h>
@@ -43,6 +44,9 @@ struct kic *kic_instance_alloc(void)
 	mutex_init(&kic->lock);
 	spin_lock_init(&kic->irqfds.lock);
 	INIT_LIST_HEAD(&kic->irqfds.items);
+	mutex_init(&kic->acks.lock);
+	INIT_LIST_HEAD(&kic->acks.resamplers);
+	INIT_LIST_HEAD(&kic->acks.eoifds);
 	atomic_inc(&kic_nr_instances);
 	return kic;
 
@@ -62,12 +66,16 @@ static void kic_destroy(struct kref *ref)
 
 	/*
 	 * Ordering: irqfds first, so no eventfd can reach the instance;
-	 * then the workqueue, which drains slow-path injections and the
-	 * shutdowns queued by EPOLLHUP; only then is nothing left that reads
-	 * the routing table or the vCPUs.
+	 * then the model stops queueing work of its own; then the
+	 * workqueue, which drains slow-path injections and the shutdowns
+	 * queued by EPOLLHUP; only then is nothing left that reads the
+	 * routing table, the EOI eventfds or the vCPUs.
 	 */
 	kic_irqfd_release_all(kic);
+	if (ops && ops->quiesce)
+		ops->quiesce(kic);
 	destroy_workqueue(kic->wq);
+	kic_eoifd_release_all(kic);
 
 	kic_routing_free(rcu_dereference_protected(kic->routing, 1));
 	cleanup_srcu_struct(&kic->srcu);
@@ -107,12 +115,29 @@ static bool kic_model_defined(u32 model)
 	       model == KVM_IRQCHIP_MODEL_PPC_XICS;
 }
 
+/* Routes are checked by the model, so it must be in place (not yet live). */
+static int kic_create_default_routing(struct kic *kic,
+				      const struct kic_model_ops *ops)
+{
+	const struct kvm_irq_routing_entry *ue;
+	int r;
+	u32 nr;
+
+	if (!ops->default_routing)
+		return 0;
+	ue = ops->default_routing(&nr);
+	kic->ops = ops;		/* route_setup reads it; not published */
+	r = kic_routing_set_default(kic, ue, nr);
+	kic->ops = NULL;
+	return r;
+}
+
 static int kic_create(struct kic *kic, const struct kvm_irqchip_create *c)
 {
 	const struct kic_model_ops *ops;
 	int r, i;
 
-	if (c->flags || c->pad)
+	if (c->flags & ~KVM_IRQCHIP_CREATE_DEFAULT_ROUTING || c->pad)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
@@ -138,6 +163,14 @@ static int kic_create(struct kic *kic, const struct kvm_irqchip_create *c)
 		kic_vcpus_destroy(kic);
 		goto out;
 	}
+	if (c->flags & KVM_IRQCHIP_CREATE_DEFAULT_ROUTING) {
+		r = kic_create_default_routing(kic, ops);
+		if (r) {
+			ops->destroy(kic);
+			kic_vcpus_destroy(kic);
+			goto out;
+		}
+	}
 	/* Pairs with kic_ops(): the model and vCPUs are visible first. */
 	smp_store_release(&kic->ops, ops);
 out:
@@ -154,6 +187,7 @@ static int kic_check_extension(struct kic *kic, long cap)
 	case KVM_CAP_IRQ_ROUTING:
 		return KIC_MAX_ROUTES;
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 		return 1;
@@ -198,6 +232,8 @@ static void kic_read_counters(struct kic *kic, struct kvm_irqchip_counters *out)
 	out->no_target = sum[KIC_STAT_NO_TARGET];
 	out->illegal_vector = sum[KIC_STAT_ILLEGAL_VECTOR];
 	out->rejected = sum[KIC_STAT_REJECTED];
+	out->coalesced = sum[KIC_STAT_COALESCED];
+	out->acked = sum[KIC_STAT_ACKED];
 }
 
 static long kic_irq_line(struct kic *kic, unsigned int ioctl,
@@ -207,11 +243,56 @@ static long kic_irq_line(struct kic *kic, unsigned int ioctl,
 
 	if (copy_from_user(&line, argp, sizeof(line)))
 		return -EFAULT;
-	line.status = kic_set_gsi(kic, line.irq, line.level, false);
+	line.status = kic_set_gsi(kic, line.irq, KIC_SRC_USER, line.level,
+				  ioctl == KVM_IRQ_LINE_STATUS ?
+				  KIC_SET_LINE_STATUS : 0);
 	if (ioctl == KVM_IRQ_LINE_STATUS &&
 	    copy_to_user(argp, &line, sizeof(line)))
 		return -EFAULT;
 	return 0;
+}
+
+/* KVM_GET_IRQCHIP and KVM_SET_IRQCHIP: the controller state, KVM's layout */
+static long kic_irqchip_state(struct kic *kic, const struct kic_model_ops *ops,
+			      unsigned int ioctl, void __user *argp)
+{
+	struct kvm_irqchip *chip;
+	long r;
+
+	if (!ops->get_irqchip)
+		return -ENXIO;
+	chip = memdup_user(argp, sizeof(*chip));
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	if (ioctl == KVM_SET_IRQCHIP) {
+		r = ops->set_irqchip(kic, chip);
+	} else {
+		r = ops->get_irqchip(kic, chip);
+		if (!r && copy_to_user(argp, chip, sizeof(*chip)))
+			r = -EFAULT;
+	}
+	kfree(chip);
+	return r;
+}
+
+/* KVM_IRQCHIP_IO: a guest register access the VMM forwards */
+static long kic_io(struct kic *kic, const struct kic_model_ops *ops,
+		   void __user *argp)
+{
+	struct kvm_irqchip_io io;
+	int r;
+
+	if (copy_from_user(&io, argp, sizeof(io)))
+		return -EFAULT;
+	if (io.flags & ~(KVM_IRQCHIP_IO_WRITE | KVM_IRQCHIP_IO_PIO) ||
+	    io.reserved[0] || io.reserved[1])
+		return -EINVAL;
+	if (!ops->io)
+		return -ENXIO;
+	r = ops->io(kic, &io);
+	if (r || io.flags & KVM_IRQCHIP_IO_WRITE)
+		return r;
+	return copy_to_user(argp, &io, sizeof(io)) ? -EFAULT : 0;
 }
 
 /* The ioctls a KVM VM answers even without an in-kernel irqchip. */
@@ -235,8 +316,12 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 	case KVM_ENABLE_CAP:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
 	case KVM_IRQCHIP_GET_VCPU_FD:
 	case KVM_IRQCHIP_GET_COUNTERS:
+	case KVM_IRQCHIP_IO:
+	case KVM_IRQCHIP_EOIFD:
 		return -ENXIO;
 	default:
 		return -ENOTTY;
@@ -284,6 +369,18 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl, unsigned long arg)
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 		return kic_irq_line(kic, ioctl, argp);
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return kic_irqchip_state(kic, ops, ioctl, argp);
+	case KVM_IRQCHIP_IO:
+		return kic_io(kic, ops, argp);
+	case KVM_IRQCHIP_EOIFD: {
+		struct kvm_irqchip_eoifd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return kic_eoifd(kic, &args);
+	}
 	case KVM_IRQCHIP_GET_VCPU_FD:
 		return kic_vcpu_get_fd(kic, arg);
 	case KVM_IRQCHIP_GET_COUNTERS: {

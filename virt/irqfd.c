@@ -9,6 +9,12 @@
  * atomically goes to the irqfd's work item on the instance's workqueue
  * (the slow path).
  *
+ * A plain irqfd pulses its GSI (raise, then lower: an edge on a pin, a
+ * message on an MSI route).  A resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE)
+ * raises the GSI's pins and leaves them high; when the guest completes the
+ * interrupt, the GSI's resampler (virt/ack.c) lowers them and signals the
+ * resamplefd.  Resampling needs a pin route at assign time.
+ *
  * LOCKING
  *   kic->lock (mutex) serialises assign and deassign, so a deassign never
  *   meets an irqfd that is still being hooked into its eventfd.
@@ -28,7 +34,10 @@
  *      returns, the wakeup callback is not running and never will again;
  *   3. the inject work, which the callback may have queued, is cancelled
  *      and waited for;
- *   4. only then is the irqfd freed.
+ *   4. a resampling irqfd leaves its resampler, which waits for the
+ *      instance's SRCU readers, so no acknowledgment still signals its
+ *      resamplefd;
+ *   5. only then is the irqfd freed.
  *   The instance cannot go away under an irqfd: kic_destroy() shuts down
  *   every listed irqfd and then drains the workqueue before anything else.
  */
@@ -38,6 +47,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include <kvm_irqchip/ack.h>
 #include <kvm_irqchip/irqfd.h>
 #include <kvm_irqchip/kic.h>
 #include <kvm_irqchip/routing.h>
@@ -54,6 +64,8 @@
  * @pt: used once, to find the wait queue through vfs_poll()
  * @inject: slow-path delivery, on kic->wq
  * @shutdown: teardown after EPOLLHUP, on kic->wq
+ * @resample: its place on the GSI's resampler; @resample.resamplefd is
+ *	NULL for a plain irqfd
  */
 struct kic_irqfd {
 	struct kic *kic;
@@ -65,14 +77,29 @@ struct kic_irqfd {
 	poll_table pt;
 	struct work_struct inject;
 	struct work_struct shutdown;
+	struct kic_resample_link resample;
 };
+
+/* One signal: a held level for a resampling irqfd, else a pulse. */
+static int kic_irqfd_raise(struct kic_irqfd *irqfd, unsigned int how)
+{
+	struct kic *kic = irqfd->kic;
+	int r;
+
+	if (irqfd->resample.resamplefd)
+		return kic_set_gsi(kic, irqfd->gsi, KIC_SRC_RESAMPLE, 1, how);
+	r = kic_set_gsi(kic, irqfd->gsi, KIC_SRC_IRQFD, 1, how);
+	if (r != -EWOULDBLOCK)
+		kic_set_gsi(kic, irqfd->gsi, KIC_SRC_IRQFD, 0, how);
+	return r;
+}
 
 static void kic_irqfd_inject(struct work_struct *work)
 {
 	struct kic_irqfd *irqfd = container_of(work, struct kic_irqfd, inject);
 
 	kic_stat_inc(irqfd->kic, KIC_STAT_SLOW_PATH);
-	kic_set_gsi(irqfd->kic, irqfd->gsi, 1, false);
+	kic_irqfd_raise(irqfd, 0);
 }
 
 static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
@@ -83,6 +110,10 @@ static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
 	WARN_ON_ONCE(!list_empty(&irqfd->list));
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
 	cancel_work_sync(&irqfd->inject);
+	if (irqfd->resample.resamplefd) {
+		kic_resample_leave(irqfd->kic, &irqfd->resample);
+		eventfd_ctx_put(irqfd->resample.resamplefd);
+	}
 	eventfd_ctx_put(irqfd->eventfd);
 	kfree(irqfd);
 	atomic_dec(&kic_nr_irqfds);
@@ -120,7 +151,7 @@ static int kic_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 
 		/* One message per wakeup; the count is consumed, not queued. */
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		if (kic_set_gsi(kic, irqfd->gsi, 1, true) == -EWOULDBLOCK)
+		if (kic_irqfd_raise(irqfd, KIC_SET_ATOMIC) == -EWOULDBLOCK)
 			queue_work(kic->wq, &irqfd->inject);
 		else
 			kic_stat_inc(kic, KIC_STAT_FAST_PATH);
@@ -150,6 +181,34 @@ static void kic_irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &irqfd->wait);
 }
 
+/*
+ * The resampling half of an assign: the resamplefd, checked as KVM does,
+ * then the pin route we require, then a place on the GSI's resampler.
+ */
+static int kic_irqfd_resample_get(struct kic *kic, struct kic_irqfd *irqfd,
+				  const struct kvm_irqfd *args)
+{
+	struct eventfd_ctx *resamplefd;
+	int r;
+
+	resamplefd = eventfd_ctx_fdget(args->resamplefd);
+	if (IS_ERR(resamplefd))
+		return PTR_ERR(resamplefd);
+	/* Nothing would ever complete the interrupt of an MSI: refuse. */
+	r = -EINVAL;
+	if (!kic_gsi_has_pin(kic, args->gsi))
+		goto err;
+	irqfd->resample.resamplefd = resamplefd;
+	r = kic_resample_join(kic, args->gsi, &irqfd->resample);
+	if (r)
+		goto err;
+	return 0;
+err:
+	irqfd->resample.resamplefd = NULL;
+	eventfd_ctx_put(resamplefd);
+	return r;
+}
+
 static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 {
 	struct eventfd_ctx *eventfd;
@@ -173,6 +232,11 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 		r = -ENOMEM;
 		goto out_ctx;
 	}
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE) {
+		r = kic_irqfd_resample_get(kic, irqfd, args);
+		if (r)
+			goto out_irqfd;
+	}
 	irqfd->kic = kic;
 	irqfd->eventfd = eventfd;
 	irqfd->gsi = args->gsi;
@@ -187,7 +251,7 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 		if (tmp->eventfd == eventfd) {
 			spin_unlock_irq(&kic->irqfds.lock);
 			r = -EBUSY;
-			goto out_free;
+			goto out_resample;
 		}
 	}
 	list_add_tail(&irqfd->list, &kic->irqfds.items);
@@ -206,7 +270,12 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 	fdput(f);
 	return 0;
 
-out_free:
+out_resample:
+	if (irqfd->resample.resamplefd) {
+		kic_resample_leave(kic, &irqfd->resample);
+		eventfd_ctx_put(irqfd->resample.resamplefd);
+	}
+out_irqfd:
 	kfree(irqfd);
 out_ctx:
 	eventfd_ctx_put(eventfd);
@@ -251,9 +320,10 @@ static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
  * @kic: the instance, created
  * @args: the request, copied from userspace
  *
- * Return: 0; -EINVAL for unknown flags, resample (no pin models yet) or an
- * fd that is not an eventfd; -EBADF for a bad fd; -EBUSY when the eventfd
- * is already bound in this instance; -ENOMEM.
+ * Return: 0; -EINVAL for unknown flags, an fd or resamplefd that is not an
+ * eventfd, or resampling on a GSI without a pin route; -EBADF for a bad fd
+ * or resamplefd; -EBUSY when the eventfd is already bound in this
+ * instance; -ENOMEM.
  */
 int kic_irqfd(struct kic *kic, const struct kvm_irqfd *args)
 {
@@ -265,8 +335,6 @@ int kic_irqfd(struct kic *kic, const struct kvm_irqfd *args)
 	mutex_lock(&kic->lock);
 	if (args->flags & KVM_IRQFD_FLAG_DEASSIGN)
 		r = kic_irqfd_deassign(kic, args);
-	else if (args->flags & KVM_IRQFD_FLAG_RESAMPLE)
-		r = -EINVAL;
 	else
 		r = kic_irqfd_assign(kic, args);
 	mutex_unlock(&kic->lock);

@@ -37,6 +37,7 @@ void kic_routing_free(struct kic_routing *rt)
 	xa_for_each(&rt->gsis, gsi, g)
 		kfree(g);
 	xa_destroy(&rt->gsis);
+	xa_destroy(&rt->pins);
 	kfree(rt);
 }
 
@@ -88,6 +89,16 @@ static int kic_routing_add(struct kic *kic, struct kic_routing *rt,
 	r = kic->ops->route_setup(kic, ue, &g->route[g->nr]);
 	if (r)
 		return r;
+	g->route[g->nr].gsi = ue->gsi;
+	if (ue->type == KVM_IRQ_ROUTING_IRQCHIP) {
+		unsigned long key = kic_pin_key(ue->u.irqchip.irqchip,
+						ue->u.irqchip.pin);
+
+		r = xa_err(xa_store(&rt->pins, key, xa_mk_value(ue->gsi),
+				    GFP_KERNEL_ACCOUNT));
+		if (r)
+			return r;
+	}
 	g->nr++;
 	rt->nr_entries++;
 	return 0;
@@ -110,6 +121,7 @@ static struct kic_routing *kic_routing_build(struct kic *kic,
 	if (!rt)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&rt->gsis);
+	xa_init(&rt->pins);
 
 	for (i = 0; i < nr; i++) {
 		r = kic_routing_add(kic, rt, &ue[i]);
@@ -163,17 +175,68 @@ int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 }
 
 /**
+ * kic_routing_set_default() - install the table a model starts with
+ * @kic: the instance, being created (kic->lock held, no table yet)
+ * @ue: the model's entries
+ * @nr: how many
+ *
+ * Return: 0 or a negative errno; the instance keeps no table on error.
+ */
+int kic_routing_set_default(struct kic *kic,
+			    const struct kvm_irq_routing_entry *ue, u32 nr)
+{
+	struct kic_routing *rt;
+
+	lockdep_assert_held(&kic->lock);
+	if (WARN_ON_ONCE(rcu_access_pointer(kic->routing)))
+		return -EEXIST;
+	rt = kic_routing_build(kic, ue, nr);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	rcu_assign_pointer(kic->routing, rt);
+	return 0;
+}
+
+/**
+ * kic_gsi_has_pin() - is a GSI routed to a controller pin now?
+ * @kic: the instance, created
+ * @gsi: the GSI
+ *
+ * Return: true when one of its entries is an IRQCHIP route.
+ */
+bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
+{
+	struct kic_routing *rt;
+	struct kic_gsi *g;
+	bool ret = false;
+	int idx;
+	u32 i;
+
+	idx = srcu_read_lock(&kic->srcu);
+	rt = srcu_dereference(kic->routing, &kic->srcu);
+	g = rt ? xa_load(&rt->gsis, gsi) : NULL;
+	for (i = 0; g && i < g->nr; i++)
+		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+			ret = true;
+	srcu_read_unlock(&kic->srcu, idx);
+	return ret;
+}
+
+/**
  * kic_set_gsi() - raise or lower a GSI through every entry routed to it
  * @kic: the instance, created
  * @gsi: the GSI
+ * @src: who drives it (enum kic_src)
  * @level: 1 to raise, 0 to lower
- * @atomic: true when called in atomic context (see struct kic_model_ops)
+ * @how: KIC_SET_ATOMIC when called in atomic context (see struct
+ *	kic_model_ops), KIC_SET_LINE_STATUS for KVM_IRQ_LINE_STATUS
  *
  * Return: KVM's status: -1 when no entry delivered (no route, masked),
  * 0 when coalesced, otherwise the number of vCPUs reached summed over the
- * entries; -EWOULDBLOCK when @atomic and an entry needs process context.
+ * entries; -EWOULDBLOCK when atomic and an entry needs process context.
  */
-int kic_set_gsi(struct kic *kic, u32 gsi, int level, bool atomic)
+int kic_set_gsi(struct kic *kic, u32 gsi, unsigned int src, int level,
+		unsigned int how)
 {
 	struct kic_routing *rt;
 	struct kic_gsi *g;
@@ -193,10 +256,10 @@ int kic_set_gsi(struct kic *kic, u32 gsi, int level, bool atomic)
 	 * Models that can block say so before changing anything.
 	 */
 	for (i = 0; i < g->nr; i++) {
-		int r = kic->ops->deliver(kic, &g->route[i], level, atomic);
+		int r = kic->ops->deliver(kic, &g->route[i], src, level, how);
 
 		if (r == -EWOULDBLOCK) {
-			WARN_ON_ONCE(!atomic || i);
+			WARN_ON_ONCE(!(how & KIC_SET_ATOMIC) || i);
 			ret = r;
 			break;
 		}

@@ -67,16 +67,31 @@ static bool kic_apic_is_broadcast(const struct kic_apic_irq *irq)
 	       irq->dest == KIC_X2APIC_BROADCAST;
 }
 
+/* One LAPIC takes the message; @dest_map records who did. */
+static int kic_apic_bus_accept(struct kic *kic, u32 i,
+			       const struct kic_apic_irq *irq,
+			       unsigned long *dest_map)
+{
+	int r = kic_lapic_accept(kic, kic->vcpus[i], irq);
+
+	if (r && dest_map)
+		__set_bit(i, dest_map);
+	return r;
+}
+
 /**
  * kic_apic_bus_deliver() - deliver a message to every LAPIC it is for
  * @kic: the instance, x86 model
  * @irq: the message
+ * @dest_map: NULL, or a bitmap of KVM_IRQCHIP_MAX_VCPUS bits in which the
+ *	index of every vCPU that accepts the message is set
  *
  * Any context.
  *
  * Return: the number of LAPICs that accepted it.
  */
-int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq)
+int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq,
+			 unsigned long *dest_map)
 {
 	DECLARE_BITMAP(cand, KVM_IRQCHIP_MAX_VCPUS);
 	const struct kic_x86 *x86 = kic->model;
@@ -96,7 +111,7 @@ int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq)
 		for (i = 0; i < kic->nr_vcpus; i++) {
 			if (!kic_apic_match(x86, kic_vcpu_lapic(kic->vcpus[i]), &m))
 				continue;
-			r += kic_lapic_accept(kic, kic->vcpus[i], &m);
+			r += kic_apic_bus_accept(kic, i, &m, dest_map);
 			n++;
 		}
 		if (!n)
@@ -124,5 +139,5 @@ int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq)
 	i = find_first_bit(cand, kic->nr_vcpus);
 	for (pick = m.vector % n; pick; pick--)
 		i = find_next_bit(cand, kic->nr_vcpus, i + 1);
-	return kic_lapic_accept(kic, kic->vcpus[i], &m);
+	return kic_apic_bus_accept(kic, i, &m, dest_map);
 }

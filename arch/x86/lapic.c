@@ -9,11 +9,19 @@
  * The register page has KVM_GET_LAPIC's layout, so a VMM moves state
  * between KVM and kvm-irqchip with the same bytes.
  *
+ * The interrupt acknowledge of vCPU 0 takes the PIC's vector first when the
+ * LAPIC passes PIC interrupts through (hardware-disabled, or LVT0 unmasked
+ * in ExtINT mode), as the CPU's INTA cycle would.  Every EOI is shown to the
+ * IOAPIC, which decides what the vector meant; the EOI of a vector an MSI
+ * route delivered is reported for that route's GSI.
+ *
  * LOCKING
  *   l->lock (irq-safe spinlock) guards the page, the APIC base and the
  *   latched events; it is taken from the eventfd wakeup, so never sleep
  *   under it and never copy to or from userspace under it.
  *   l->match is written under l->lock and read without it by the APIC bus.
+ *   The IOAPIC and PIC locks nest outside l->lock; this file calls into
+ *   them (acknowledge, EOI) only with l->lock dropped.
  * LIFETIME
  *   Allocated with the instance's vCPUs by the x86 model, freed with them.
  */
@@ -21,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <kvm_irqchip/ack.h>
 #include <kvm_irqchip/kic.h>
 #include <kvm_irqchip/vcpu.h>
 
@@ -38,11 +47,14 @@
 #define KIC_APIC_TMR		0x180
 #define KIC_APIC_IRR		0x200
 #define KIC_APIC_LVTT		0x320
+#define KIC_APIC_LVT0		0x350
 #define KIC_APIC_LVTERR		0x370
 
 #define KIC_APIC_VERSION	0x00050014	/* 6 LVTs, integrated APIC */
 #define KIC_APIC_SVR_ENABLE	BIT(8)
 #define KIC_APIC_LVT_MASKED	BIT(16)
+#define KIC_APIC_LVT_DM		GENMASK(10, 8)
+#define KIC_APIC_LVT_DM_EXTINT	(KIC_APIC_DM_EXTINT << 8)
 #define KIC_APIC_DFR_FLAT	0xffffffffU
 
 static u32 lapic_get(const struct kic_lapic *l, u32 off)
@@ -178,6 +190,7 @@ struct kic_lapic *kic_lapic_alloc(u32 index)
 	lapic_reset_xapic_ids(l, index);
 	lapic_set(l, KIC_APIC_LVR, KIC_APIC_VERSION);
 	lapic_set(l, KIC_APIC_SVR, 0xff);	/* software-disabled */
+	memset(l->vec_gsi, 0xff, sizeof(l->vec_gsi));	/* KIC_NO_GSI */
 	for (off = KIC_APIC_LVTT; off <= KIC_APIC_LVTERR; off += 0x10)
 		lapic_set(l, off, KIC_APIC_LVT_MASKED);
 	lapic_update_ppr(l);
@@ -218,6 +231,7 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 			lapic_assign_vec(l, KIC_APIC_IRR, irq->vector, true);
 			lapic_assign_vec(l, KIC_APIC_TMR, irq->vector,
 					 irq->level);
+			l->vec_gsi[irq->vector] = irq->gsi;
 			kick = lapic_deliverable(l) >= 0;
 			r = 1;
 		}
@@ -256,6 +270,69 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 	return r;
 }
 
+/* SDM 11.5.1 and KVM: who takes the PIC's INTR output through the LAPIC */
+static bool lapic_passes_pic(const struct kic_lapic *l)
+{
+	u32 lvt0 = lapic_get(l, KIC_APIC_LVT0);
+
+	lockdep_assert_held(&l->lock);
+	if (!(l->apic_base & KIC_APIC_BASE_ENABLE))
+		return true;
+	return !(lvt0 & KIC_APIC_LVT_MASKED) &&
+	       (lvt0 & KIC_APIC_LVT_DM) == KIC_APIC_LVT_DM_EXTINT;
+}
+
+/**
+ * kic_lapic_accepts_pic() - does the vCPU take the PIC's interrupts?
+ * @vcpu: the vCPU
+ *
+ * Any context.
+ *
+ * Return: true for vCPU 0 when its LAPIC passes ExtINT through.
+ */
+bool kic_lapic_accepts_pic(struct kic_vcpu *vcpu)
+{
+	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
+	unsigned long flags;
+	bool r;
+
+	if (vcpu->index)
+		return false;
+	spin_lock_irqsave(&l->lock, flags);
+	r = lapic_passes_pic(l);
+	spin_unlock_irqrestore(&l->lock, flags);
+	return r;
+}
+
+/* The PIC has an interrupt this vCPU would acknowledge now. */
+static bool lapic_extint_pending(struct kic_vcpu *vcpu)
+{
+	return !vcpu->index && kic_pic_output(kic_x86(vcpu->kic)->pic) &&
+	       kic_lapic_accepts_pic(vcpu);
+}
+
+/**
+ * kic_lapic_eoi_pending() - is a vector waiting for its EOI here?
+ * @vcpu: the vCPU
+ * @vector: the vector
+ *
+ * Any context.
+ *
+ * Return: true when the vector is requested or in service.
+ */
+bool kic_lapic_eoi_pending(struct kic_vcpu *vcpu, u8 vector)
+{
+	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
+	unsigned long flags;
+	bool r;
+
+	spin_lock_irqsave(&l->lock, flags);
+	r = lapic_test_vec(l, KIC_APIC_IRR, vector) ||
+	    lapic_test_vec(l, KIC_APIC_ISR, vector);
+	spin_unlock_irqrestore(&l->lock, flags);
+	return r;
+}
+
 /**
  * kic_lapic_pending() - does the vCPU have something to take?
  * @vcpu: the vCPU
@@ -268,6 +345,8 @@ bool kic_lapic_pending(struct kic_vcpu *vcpu)
 	unsigned long flags;
 	bool r;
 
+	if (lapic_extint_pending(vcpu))
+		return true;
 	spin_lock_irqsave(&l->lock, flags);
 	r = lapic_deliverable(l) >= 0 || lapic_has_events(l);
 	spin_unlock_irqrestore(&l->lock, flags);
@@ -312,14 +391,21 @@ static int lapic_set_regs(struct kic_vcpu *vcpu, void __user *argp)
 	kick = lapic_deliverable(l) >= 0 || lapic_has_events(l);
 	spin_unlock_irq(&l->lock);
 	kfree(s);
-	if (kick)
+	/* LVT0 may just have let the PIC through. */
+	if (kick || lapic_extint_pending(vcpu))
 		kic_vcpu_kick(vcpu);
+	/* IRR and ISR changed under the RTC's EOI tracking. */
+	kic_ioapic_rtc_restore_vcpu(kic_x86(vcpu->kic)->ioapic, vcpu);
 	return 0;
 }
 
-/* Interrupt acknowledge: the highest deliverable vector, IRR -> ISR. */
-static int lapic_ack(struct kic_lapic *l, void __user *argp)
+/*
+ * Interrupt acknowledge: the PIC's vector when it has one for us (KVM
+ * looks there first too), else the highest deliverable vector, IRR -> ISR.
+ */
+static int lapic_ack(struct kic_vcpu *vcpu, void __user *argp)
 {
+	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_irqchip_vcpu_ack ack;
 	int vec;
 
@@ -330,6 +416,12 @@ static int lapic_ack(struct kic_lapic *l, void __user *argp)
 	/* Fault before the vector moves, not after. */
 	if (clear_user(argp, sizeof(ack)))
 		return -EFAULT;
+
+	if (lapic_extint_pending(vcpu)) {
+		ack.vector = kic_pic_ack(kic_x86(vcpu->kic)->pic);
+		ack.flags = KVM_IRQCHIP_ACK_EXTINT;
+		return copy_to_user(argp, &ack, sizeof(ack)) ? -EFAULT : 0;
+	}
 
 	spin_lock_irq(&l->lock);
 	vec = lapic_deliverable(l);
@@ -353,6 +445,7 @@ static int lapic_eoi(struct kic_vcpu *vcpu, void __user *argp)
 {
 	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_irqchip_vcpu_eoi eoi;
+	u32 gsi = KIC_NO_GSI;
 	bool kick;
 	int vec;
 
@@ -373,11 +466,21 @@ static int lapic_eoi(struct kic_vcpu *vcpu, void __user *argp)
 		eoi.vector = vec;
 		eoi.flags = lapic_test_vec(l, KIC_APIC_TMR, vec) ?
 			    KVM_IRQCHIP_ACK_LEVEL : 0;
+		gsi = l->vec_gsi[vec];
+		l->vec_gsi[vec] = KIC_NO_GSI;
 	}
 	kick = lapic_deliverable(l) >= 0;
 	spin_unlock_irq(&l->lock);
 	if (kick)
 		kic_vcpu_kick(vcpu);
+
+	/* The broadcast EOI, then the GSI's listeners; no LAPIC lock held. */
+	if (vec >= 0) {
+		kic_ioapic_eoi(kic_x86(vcpu->kic)->ioapic, vcpu, vec,
+			       eoi.flags & KVM_IRQCHIP_ACK_LEVEL);
+		if (gsi != KIC_NO_GSI)
+			kic_gsi_acked(vcpu->kic, gsi);
+	}
 	return copy_to_user(argp, &eoi, sizeof(eoi)) ? -EFAULT : 0;
 }
 
@@ -461,7 +564,8 @@ static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 	lapic_sync_match(l);
 	kick = lapic_deliverable(l) >= 0;
 	spin_unlock_irq(&l->lock);
-	if (kick)
+	/* A disabled APIC passes the PIC through. */
+	if (kick || lapic_extint_pending(vcpu))
 		kic_vcpu_kick(vcpu);
 	return 0;
 }
@@ -485,7 +589,7 @@ long kic_lapic_ioctl(struct kic_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_LAPIC:
 		return lapic_set_regs(vcpu, argp);
 	case KVM_IRQCHIP_VCPU_ACK:
-		return lapic_ack(l, argp);
+		return lapic_ack(vcpu, argp);
 	case KVM_IRQCHIP_VCPU_EOI:
 		return lapic_eoi(vcpu, argp);
 	case KVM_IRQCHIP_VCPU_GET_EVENTS:

@@ -4,14 +4,16 @@
  *
  * MSI routes are decoded at delivery (the message is four words; decoding
  * is cheaper than keeping a second copy in sync with the format flags).
- * IRQCHIP routes (PIC and IOAPIC pins) are validated with KVM's limits and
- * kept; until the pin models exist they deliver nothing (KVM_IRQ_LINE
- * status -1, as for a masked pin).
+ * IRQCHIP routes drive a pin of the IOAPIC (ioapic.c) or of the PICs
+ * (pic.c); guest register accesses forwarded by the VMM and KVM's
+ * KVM_GET_IRQCHIP/KVM_SET_IRQCHIP state reach the same two models.
  *
- * LOCKING: struct kic_x86 fields are written under kic->lock (enable_cap)
+ * LOCKING: struct kic_x86 flags are written under kic->lock (enable_cap)
  * and read locklessly on delivery.  Delivery never sleeps: every x86 route
- * is delivered in atomic context.
- * LIFETIME: the model and its LAPICs live as long as the instance.
+ * is delivered in atomic context.  The pin models have their own locks.
+ * LIFETIME: the model, its pin controllers and its LAPICs live as long as
+ * the instance; quiesce stops the IOAPIC's deferred work before the
+ * instance's workqueue goes.
  */
 #include <linux/slab.h>
 
@@ -20,10 +22,6 @@
 #include <kvm_irqchip/vcpu.h>
 
 #include "x86.h"
-
-/* KVM's pin counts: 8 per PIC, 24 on the IOAPIC. */
-#define KIC_PIC_PINS		8
-#define KIC_IOAPIC_PINS		24
 
 static int kic_x86_init(struct kic *kic)
 {
@@ -38,9 +36,15 @@ static int kic_x86_init(struct kic *kic)
 		if (!kic->vcpus[i]->arch)
 			goto err;
 	}
+	x86->ioapic = kic_ioapic_alloc(kic);
+	x86->pic = kic_pic_alloc(kic);
+	if (!x86->ioapic || !x86->pic)
+		goto err;
 	kic->model = x86;
 	return 0;
 err:
+	kic_pic_free(x86->pic);
+	kic_ioapic_free(x86->ioapic);
 	while (i--) {
 		kfree(kic->vcpus[i]->arch);
 		kic->vcpus[i]->arch = NULL;
@@ -49,13 +53,21 @@ err:
 	return -ENOMEM;
 }
 
+static void kic_x86_quiesce(struct kic *kic)
+{
+	kic_ioapic_quiesce(kic_x86(kic)->ioapic);
+}
+
 static void kic_x86_destroy(struct kic *kic)
 {
+	struct kic_x86 *x86 = kic_x86(kic);
 	u32 i;
 
+	kic_pic_free(x86->pic);
+	kic_ioapic_free(x86->ioapic);
 	for (i = 0; i < kic->nr_vcpus; i++)
 		kfree(kic->vcpus[i]->arch);
-	kfree(kic->model);
+	kfree(x86);
 	kic->model = NULL;
 }
 
@@ -139,7 +151,7 @@ static int kic_x86_route_setup(struct kic *kic,
 	}
 }
 
-static int kic_x86_deliver_msi(struct kic *kic, u32 address_lo,
+static int kic_x86_deliver_msi(struct kic *kic, u32 gsi, u32 address_lo,
 			       u32 address_hi, u32 data)
 {
 	struct kic_apic_irq irq;
@@ -150,21 +162,41 @@ static int kic_x86_deliver_msi(struct kic *kic, u32 address_lo,
 		return -EINVAL;
 	}
 	kic_x86_msi_decode(kic->model, address_lo, address_hi, data, &irq);
-	return kic_apic_bus_deliver(kic, &irq);
+	irq.gsi = gsi;
+	return kic_apic_bus_deliver(kic, &irq, NULL);
+}
+
+static int kic_x86_set_pin(struct kic *kic, const struct kic_route *r,
+			   unsigned int src, int level, unsigned int how)
+{
+	struct kic_x86 *x86 = kic_x86(kic);
+
+	switch (r->pin.irqchip) {
+	case KVM_IRQCHIP_PIC_MASTER:
+		return kic_pic_set_irq(x86->pic, r->pin.pin, src, level);
+	case KVM_IRQCHIP_PIC_SLAVE:
+		return kic_pic_set_irq(x86->pic, KIC_PIC_PINS + r->pin.pin,
+				       src, level);
+	default:
+		return kic_ioapic_set_irq(x86->ioapic, r->pin.pin, src, level,
+					  how & KIC_SET_LINE_STATUS);
+	}
 }
 
 static int kic_x86_deliver(struct kic *kic, const struct kic_route *r,
-			   int level, bool atomic)
+			   unsigned int src, int level, unsigned int how)
 {
 	switch (r->type) {
 	case KVM_IRQ_ROUTING_MSI:
 		/* A message has no falling edge: level 0 does nothing. */
 		if (!level)
 			return -1;
-		return kic_x86_deliver_msi(kic, r->msi.address_lo,
-				       r->msi.address_hi, r->msi.data);
+		return kic_x86_deliver_msi(kic, r->gsi, r->msi.address_lo,
+					   r->msi.address_hi, r->msi.data);
+	case KVM_IRQ_ROUTING_IRQCHIP:
+		return kic_x86_set_pin(kic, r, src, level, how);
 	default:
-		return -ENXIO;	/* pins: the IOAPIC and PIC models are next */
+		return -ENXIO;
 	}
 }
 
@@ -173,11 +205,103 @@ static int kic_x86_signal_msi(struct kic *kic, const struct kvm_msi *msi)
 	int r;
 
 	/* A refused message is counted like one refused on a route. */
-	r = kic_x86_deliver_msi(kic, msi->address_lo, msi->address_hi,
-				msi->data);
+	r = kic_x86_deliver_msi(kic, KIC_NO_GSI, msi->address_lo,
+				msi->address_hi, msi->data);
 	if (r == -EINVAL)
 		return r;
 	return r < 0 ? 0 : r;
+}
+
+/* KVM_CREATE_IRQCHIP's table: GSI 0-15 to both controllers, 16-23 IOAPIC. */
+#define KIC_ROUTE(n, chip, p) {						\
+	.gsi = (n), .type = KVM_IRQ_ROUTING_IRQCHIP,			\
+	.u.irqchip = { .irqchip = KVM_IRQCHIP_##chip, .pin = (p) },	\
+}
+
+static const struct kvm_irq_routing_entry kic_x86_defaults[] = {
+	KIC_ROUTE(0, IOAPIC, 0), KIC_ROUTE(0, PIC_MASTER, 0),
+	KIC_ROUTE(1, IOAPIC, 1), KIC_ROUTE(1, PIC_MASTER, 1),
+	KIC_ROUTE(2, IOAPIC, 2), KIC_ROUTE(2, PIC_MASTER, 2),
+	KIC_ROUTE(3, IOAPIC, 3), KIC_ROUTE(3, PIC_MASTER, 3),
+	KIC_ROUTE(4, IOAPIC, 4), KIC_ROUTE(4, PIC_MASTER, 4),
+	KIC_ROUTE(5, IOAPIC, 5), KIC_ROUTE(5, PIC_MASTER, 5),
+	KIC_ROUTE(6, IOAPIC, 6), KIC_ROUTE(6, PIC_MASTER, 6),
+	KIC_ROUTE(7, IOAPIC, 7), KIC_ROUTE(7, PIC_MASTER, 7),
+	KIC_ROUTE(8, IOAPIC, 8), KIC_ROUTE(8, PIC_SLAVE, 0),
+	KIC_ROUTE(9, IOAPIC, 9), KIC_ROUTE(9, PIC_SLAVE, 1),
+	KIC_ROUTE(10, IOAPIC, 10), KIC_ROUTE(10, PIC_SLAVE, 2),
+	KIC_ROUTE(11, IOAPIC, 11), KIC_ROUTE(11, PIC_SLAVE, 3),
+	KIC_ROUTE(12, IOAPIC, 12), KIC_ROUTE(12, PIC_SLAVE, 4),
+	KIC_ROUTE(13, IOAPIC, 13), KIC_ROUTE(13, PIC_SLAVE, 5),
+	KIC_ROUTE(14, IOAPIC, 14), KIC_ROUTE(14, PIC_SLAVE, 6),
+	KIC_ROUTE(15, IOAPIC, 15), KIC_ROUTE(15, PIC_SLAVE, 7),
+	KIC_ROUTE(16, IOAPIC, 16), KIC_ROUTE(17, IOAPIC, 17),
+	KIC_ROUTE(18, IOAPIC, 18), KIC_ROUTE(19, IOAPIC, 19),
+	KIC_ROUTE(20, IOAPIC, 20), KIC_ROUTE(21, IOAPIC, 21),
+	KIC_ROUTE(22, IOAPIC, 22), KIC_ROUTE(23, IOAPIC, 23),
+};
+
+static const struct kvm_irq_routing_entry *kic_x86_default_routing(u32 *nr)
+{
+	*nr = ARRAY_SIZE(kic_x86_defaults);
+	return kic_x86_defaults;
+}
+
+static int kic_x86_io(struct kic *kic, struct kvm_irqchip_io *io)
+{
+	struct kic_x86 *x86 = kic_x86(kic);
+	bool write = io->flags & KVM_IRQCHIP_IO_WRITE;
+	u32 data32 = io->data;
+	int r;
+
+	if (io->flags & KVM_IRQCHIP_IO_PIO) {
+		if (io->len != 1 && io->len != 2 && io->len != 4)
+			return -EINVAL;
+		if (io->addr > U16_MAX)
+			return -ENXIO;
+		r = kic_pic_pio(x86->pic, io->addr, io->len, write, &data32);
+		if (!r && !write)
+			io->data = data32;
+		return r;
+	}
+	if (io->len != 1 && io->len != 2 && io->len != 4 && io->len != 8)
+		return -EINVAL;
+	return kic_ioapic_mmio(x86->ioapic, io->addr, io->len, write,
+			       &io->data);
+}
+
+static int kic_x86_get_irqchip(struct kic *kic, struct kvm_irqchip *chip)
+{
+	struct kic_x86 *x86 = kic_x86(kic);
+
+	switch (chip->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		return kic_pic_get_state(x86->pic, chip->chip_id,
+					 &chip->chip.pic);
+	case KVM_IRQCHIP_IOAPIC:
+		kic_ioapic_get_state(x86->ioapic, &chip->chip.ioapic);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int kic_x86_set_irqchip(struct kic *kic, const struct kvm_irqchip *chip)
+{
+	struct kic_x86 *x86 = kic_x86(kic);
+
+	switch (chip->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		return kic_pic_set_state(x86->pic, chip->chip_id,
+					 &chip->chip.pic);
+	case KVM_IRQCHIP_IOAPIC:
+		kic_ioapic_set_state(x86->ioapic, &chip->chip.ioapic);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 const struct kic_model_ops kic_x86_model = {
@@ -192,4 +316,9 @@ const struct kic_model_ops kic_x86_model = {
 	.signal_msi		= kic_x86_signal_msi,
 	.vcpu_ioctl		= kic_lapic_ioctl,
 	.vcpu_pending		= kic_lapic_pending,
+	.quiesce		= kic_x86_quiesce,
+	.default_routing	= kic_x86_default_routing,
+	.io			= kic_x86_io,
+	.get_irqchip		= kic_x86_get_irqchip,
+	.set_irqchip		= kic_x86_set_irqchip,
 };

@@ -5,7 +5,14 @@
  * msi.c      decodes an MSI address/data pair into an APIC bus message;
  * apic_bus.c finds the LAPICs a message is for and delivers it;
  * lapic.c    is the presentation state of one vCPU (IRR/ISR/TMR, TPR/PPR);
+ * ioapic.c   is the I/O APIC: 24 pins turned into APIC bus messages;
+ * pic.c      is the pair of cascaded 8259As, whose output is ExtINT to the
+ *            LAPIC of vCPU 0;
  * model.c    ties them into struct kic_model_ops.
+ *
+ * Lock order: the IOAPIC or PIC lock, then a LAPIC's lock.  Neither pin
+ * controller calls kic_pin_acked() (resamplers, EOI eventfds) with its
+ * own lock held: acknowledgments re-enter the pins.
  */
 #ifndef _KVM_IRQCHIP_ARCH_X86_H
 #define _KVM_IRQCHIP_ARCH_X86_H
@@ -15,9 +22,8 @@
 #include <linux/types.h>
 #include <linux/kvm.h>
 
+#include <kvm_irqchip/kic.h>
 #include <kvm_irqchip/vcpu.h>
-
-struct kic;
 
 /* Delivery modes, the 3-bit field of the MSI data word and the ICR. */
 enum kic_apic_dm {
@@ -31,11 +37,16 @@ enum kic_apic_dm {
 	KIC_APIC_DM_EXTINT	= 7,
 };
 
+#define KIC_NO_GSI		U32_MAX
+
 #define KIC_APIC_BROADCAST	0xffU
 #define KIC_X2APIC_BROADCAST	0xffffffffU
 
 /**
  * struct kic_apic_irq - a message on the APIC bus
+ * @gsi: the GSI of the MSI route it came from, or KIC_NO_GSI (pins, the
+ *	VMM's KVM_SIGNAL_MSI): the LAPIC remembers it per vector so that the
+ *	vector's EOI can be reported for the GSI
  * @dest: destination ID (8 bits, up to 32 in x2APIC format)
  * @vector: the vector
  * @delivery_mode: enum kic_apic_dm
@@ -44,6 +55,7 @@ enum kic_apic_dm {
  * @rh: redirection hint: lowest-priority among the destinations
  */
 struct kic_apic_irq {
+	u32 gsi;
 	u32 dest;
 	u8 vector;
 	u8 delivery_mode;
@@ -52,6 +64,16 @@ struct kic_apic_irq {
 	bool rh;
 };
 
+/* KVM's pin counts */
+#define KIC_PIC_PINS		8	/* per 8259A */
+#define KIC_IOAPIC_PINS		24
+#define KIC_IOAPIC_BASE		0xfec00000ULL
+#define KIC_IOAPIC_MMIO_LEN	0x100
+#define KIC_RTC_PIN		8	/* IOAPIC pin of the RTC, see ioapic.c */
+
+struct kic_ioapic;
+struct kic_pic;
+
 /**
  * struct kic_x86 - the x86 model of one instance
  * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: MSI address_hi[31:8] are
@@ -59,14 +81,24 @@ struct kic_apic_irq {
  * @broadcast_quirk_off: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK
  * @ext_dest_id: KVM_IRQCHIP_CAP_X86_EXT_DEST_ID: address bits 11:5 are
  *	destination ID bits 14:8
+ * @ioapic: the I/O APIC (ioapic.c), for the instance's lifetime
+ * @pic: the two 8259As (pic.c), for the instance's lifetime
  *
- * Written under kic->lock, read with READ_ONCE() on the delivery path.
+ * The flags are written under kic->lock, read with READ_ONCE() on the
+ * delivery path.
  */
 struct kic_x86 {
 	bool x2apic_format;
 	bool broadcast_quirk_off;
 	bool ext_dest_id;
+	struct kic_ioapic *ioapic;
+	struct kic_pic *pic;
 };
+
+static inline struct kic_x86 *kic_x86(struct kic *kic)
+{
+	return kic->model;
+}
 
 /* IA32_APIC_BASE */
 #define KIC_APIC_BASE_BSP	BIT_ULL(8)
@@ -93,6 +125,8 @@ struct kic_x86 {
  * @match.x2apic: x2APIC mode
  * @match.enabled: APIC hardware-enabled (APIC base bit 11)
  * @match.sw_enabled: SVR bit 8
+ * @vec_gsi: per vector, KIC_NO_GSI or the GSI of the MSI route that last
+ *	set it in IRR (see struct kic_apic_irq)
  */
 struct kic_lapic {
 	spinlock_t lock;	/* see LOCKING in lapic.c */
@@ -107,6 +141,7 @@ struct kic_lapic {
 		bool enabled;
 		bool sw_enabled;
 	} match;
+	u32 vec_gsi[256];
 };
 
 /* msi.c */
@@ -115,7 +150,8 @@ void kic_x86_msi_decode(const struct kic_x86 *x86, u32 address_lo,
 			u32 address_hi, u32 data, struct kic_apic_irq *irq);
 
 /* apic_bus.c */
-int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq);
+int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq,
+			 unsigned long *dest_map);
 
 /* lapic.c */
 struct kic_lapic *kic_lapic_alloc(u32 index);
@@ -124,6 +160,47 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 long kic_lapic_ioctl(struct kic_vcpu *vcpu, unsigned int ioctl,
 		     void __user *argp);
 bool kic_lapic_pending(struct kic_vcpu *vcpu);
+bool kic_lapic_accepts_pic(struct kic_vcpu *vcpu);
+bool kic_lapic_eoi_pending(struct kic_vcpu *vcpu, u8 vector);
+
+/*
+ * ioapic.c: any context unless said otherwise.  @src is enum kic_src;
+ * @line_status is KVM_IRQ_LINE_STATUS's RTC coalescing (pin 8).
+ * Return values follow KVM: see the file.
+ */
+struct kic_ioapic *kic_ioapic_alloc(struct kic *kic);		/* may sleep */
+void kic_ioapic_quiesce(struct kic_ioapic *ioapic);		/* may sleep */
+void kic_ioapic_free(struct kic_ioapic *ioapic);			/* may sleep */
+int kic_ioapic_set_irq(struct kic_ioapic *ioapic, u32 pin, unsigned int src,
+		       int level, bool line_status);
+/* without the vCPU's LAPIC lock */
+void kic_ioapic_eoi(struct kic_ioapic *ioapic, struct kic_vcpu *vcpu,
+		    u8 vector, bool level);
+void kic_ioapic_rtc_restore_vcpu(struct kic_ioapic *ioapic,
+				 struct kic_vcpu *vcpu);
+int kic_ioapic_mmio(struct kic_ioapic *ioapic, u64 addr, u32 len, bool write,
+		    u64 *data);
+void kic_ioapic_get_state(struct kic_ioapic *ioapic,
+			  struct kvm_ioapic_state *state);
+void kic_ioapic_set_state(struct kic_ioapic *ioapic,
+			  const struct kvm_ioapic_state *state);
+
+/*
+ * pic.c: any context; the PIC's INTR output goes to vCPU 0.  kic_pic_ack()
+ * without vCPU 0's LAPIC lock.
+ */
+struct kic_pic *kic_pic_alloc(struct kic *kic);		/* may sleep */
+void kic_pic_free(struct kic_pic *pic);
+int kic_pic_set_irq(struct kic_pic *pic, u32 irq, unsigned int src,
+		    int level);
+bool kic_pic_output(struct kic_pic *pic);
+int kic_pic_ack(struct kic_pic *pic);
+int kic_pic_pio(struct kic_pic *pic, u16 port, u32 len, bool write,
+		u32 *data);
+int kic_pic_get_state(struct kic_pic *pic, u32 chip,
+		      struct kvm_pic_state *state);
+int kic_pic_set_state(struct kic_pic *pic, u32 chip,
+		      const struct kvm_pic_state *state);
 
 static inline struct kic_lapic *kic_vcpu_lapic(struct kic_vcpu *vcpu)
 {

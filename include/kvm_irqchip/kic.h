@@ -10,6 +10,9 @@
  *   context (the eventfd wakeup) or sleep (the slow-path work item).
  *   kic->irqfds.lock (spinlock, irq-safe) guards the irqfd list; it is taken
  *   from the eventfd wakeup with the eventfd's wait-queue lock held.
+ *   kic->acks.lock (mutex) serialises changes to the resampler and EOI
+ *   eventfd lists; readers walk them under kic->srcu (virt/ack.c).
+ *   Order: kic->lock -> kic->acks.lock.
  *   Per-vCPU presentation state has its own lock, owned by the model.
  *
  * LIFETIME
@@ -50,6 +53,8 @@ enum kic_stat {
 	KIC_STAT_NO_TARGET,
 	KIC_STAT_ILLEGAL_VECTOR,
 	KIC_STAT_REJECTED,
+	KIC_STAT_COALESCED,
+	KIC_STAT_ACKED,
 	KIC_STAT_NR,
 };
 
@@ -70,6 +75,10 @@ struct kic_stats {
  * @irqfds: the bound eventfds
  * @irqfds.lock: guards @irqfds.items
  * @irqfds.items: list of struct kic_irqfd
+ * @acks: who hears of the guest's acknowledgments (virt/ack.c)
+ * @acks.lock: serialises changes to both lists
+ * @acks.resamplers: struct kic_resampler, one per GSI with resampling irqfds
+ * @acks.eoifds: struct kic_eoifd
  * @wq: this instance's workqueue: slow-path injection, irqfd shutdown
  * @stats: per-CPU counters
  */
@@ -86,6 +95,11 @@ struct kic {
 		spinlock_t lock;	/* irq-safe; see virt/irqfd.c */
 		struct list_head items;
 	} irqfds;
+	struct {
+		struct mutex lock;	/* list changes; see virt/ack.c */
+		struct list_head resamplers;
+		struct list_head eoifds;
+	} acks;
 	struct workqueue_struct *wq;
 	struct kic_stats __percpu *stats;
 };

@@ -12,15 +12,20 @@
  *   route_setup, enable_cap, vcpu_ioctl, init, destroy: process context,
  *	may sleep; enable_cap is called with kic->lock held, route_setup
  *	without it (a table is built unlocked and only swapped under it).
- *   deliver: called inside kic->srcu.  With @atomic true it runs in atomic
+ *   deliver: called inside kic->srcu.  With KIC_SET_ATOMIC it runs in atomic
  *	context (the eventfd wakeup, interrupts off) and must not sleep: it
  *	either delivers or returns -EWOULDBLOCK, and the core retries from the
- *	instance's work item with @atomic false.
+ *	instance's work item without the flag.
  *   vcpu_pending: any context.
+ *   quiesce: process context, once, when the instance dies: after the last
+ *	irqfd is gone and before the instance's workqueue is destroyed; the
+ *	model stops queueing work of its own.
+ *   io, get_irqchip, set_irqchip: process context, kic->lock not held.
  */
 #ifndef _KVM_IRQCHIP_MODEL_H
 #define _KVM_IRQCHIP_MODEL_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/kvm_irqchip.h>
 
@@ -30,8 +35,25 @@ struct kic_vcpu;
 /* At most this many entries per GSI: one per pin controller, as in KVM. */
 #define KIC_MAX_ROUTES_PER_GSI	3
 
+/*
+ * Who drives a pin.  A pin's line is the OR of its sources, so a device
+ * model holding it high through KVM_IRQ_LINE and a resampling irqfd do not
+ * lower each other's level (KVM's irq source IDs).
+ */
+enum kic_src {
+	KIC_SRC_USER,		/* KVM_IRQ_LINE(_STATUS) */
+	KIC_SRC_IRQFD,		/* irqfds without resample: a pulse */
+	KIC_SRC_RESAMPLE,	/* resampling irqfds: high until the EOI */
+	KIC_SRC_NR,
+};
+
+/* How a GSI is set (kic_set_gsi() and ->deliver()). */
+#define KIC_SET_ATOMIC		BIT(0)	/* atomic context: never sleep */
+#define KIC_SET_LINE_STATUS	BIT(1)	/* KVM_IRQ_LINE_STATUS: RTC tracking */
+
 /**
  * struct kic_route - one routing entry, as validated by the model
+ * @gsi: the GSI it belongs to
  * @type: KVM_IRQ_ROUTING_*
  * @flags: the entry's flags (KVM_MSI_VALID_DEVID for MSIs)
  * @pin: KVM_IRQ_ROUTING_IRQCHIP: controller and pin
@@ -44,6 +66,7 @@ struct kic_vcpu;
  * @msi.devid: requester (device) ID, valid with KVM_MSI_VALID_DEVID
  */
 struct kic_route {
+	u32 gsi;
 	u32 type;
 	u32 flags;
 	union {
@@ -70,12 +93,19 @@ struct kic_route {
  * @check_extension: the value of a model capability, 0 if unknown
  * @enable_cap: KVM_ENABLE_CAP on the instance
  * @route_setup: validate a KVM routing entry for this model and fill @r
- * @deliver: raise (@level 1) or lower (@level 0) a routed interrupt; returns
- *	KVM's status: < 0 not delivered, 0 coalesced/blocked, > 0 the number of
- *	vCPUs reached; -EWOULDBLOCK only when @atomic
+ * @deliver: raise (@level 1) or lower (@level 0) a routed interrupt for
+ *	source @src (enum kic_src), @how being KIC_SET_*; returns KVM's
+ *	status: < 0 not delivered, 0 coalesced/blocked, > 0 the number of
+ *	vCPUs reached; -EWOULDBLOCK only with KIC_SET_ATOMIC
  * @signal_msi: KVM_SIGNAL_MSI, process context
  * @vcpu_ioctl: ioctls on a vCPU endpoint fd; -ENOTTY when unknown
  * @vcpu_pending: true when the vCPU has something to take (poll)
+ * @quiesce: optional; stop the model's own deferred work (see above)
+ * @default_routing: optional; the table KVM_IRQCHIP_CREATE_DEFAULT_ROUTING
+ *	installs, and its length in @nr
+ * @io: KVM_IRQCHIP_IO; -ENXIO when no register of the model is there
+ * @get_irqchip: KVM_GET_IRQCHIP; fills @chip->chip for @chip->chip_id
+ * @set_irqchip: KVM_SET_IRQCHIP
  */
 struct kic_model_ops {
 	u32 model;
@@ -86,12 +116,17 @@ struct kic_model_ops {
 	int (*enable_cap)(struct kic *kic, const struct kvm_enable_cap *cap);
 	int (*route_setup)(struct kic *kic, const struct kvm_irq_routing_entry *ue,
 			   struct kic_route *r);
-	int (*deliver)(struct kic *kic, const struct kic_route *r, int level,
-		       bool atomic);
+	int (*deliver)(struct kic *kic, const struct kic_route *r,
+		       unsigned int src, int level, unsigned int how);
 	int (*signal_msi)(struct kic *kic, const struct kvm_msi *msi);
 	long (*vcpu_ioctl)(struct kic_vcpu *vcpu, unsigned int ioctl,
 			   void __user *argp);
 	bool (*vcpu_pending)(struct kic_vcpu *vcpu);
+	void (*quiesce)(struct kic *kic);
+	const struct kvm_irq_routing_entry *(*default_routing)(u32 *nr);
+	int (*io)(struct kic *kic, struct kvm_irqchip_io *io);
+	int (*get_irqchip)(struct kic *kic, struct kvm_irqchip *chip);
+	int (*set_irqchip)(struct kic *kic, const struct kvm_irqchip *chip);
 };
 
 #endif /* _KVM_IRQCHIP_MODEL_H */

@@ -4,12 +4,12 @@
  *
  * The ABI is KVM's own wherever KVM has the feature: an instance fd answers
  * KVM_CHECK_EXTENSION, KVM_ENABLE_CAP, KVM_SET_GSI_ROUTING, KVM_IRQFD,
- * KVM_SIGNAL_MSI, KVM_IRQ_LINE and KVM_IRQ_LINE_STATUS with the structs and
- * ioctl numbers of <linux/kvm.h>; an x86 vCPU fd answers KVM_GET_LAPIC and
- * KVM_SET_LAPIC.  What KVM lacks is added below, on the same magic (KVMIO)
- * at numbers 0xe0 and up.  KVM uses some of those numbers with other sizes
- * and directions, so the command words never collide; these ioctls are
- * only valid on kvm-irqchip fds.
+ * KVM_SIGNAL_MSI, KVM_IRQ_LINE, KVM_IRQ_LINE_STATUS, KVM_GET_IRQCHIP and
+ * KVM_SET_IRQCHIP with the structs and ioctl numbers of <linux/kvm.h>; an
+ * x86 vCPU fd answers KVM_GET_LAPIC and KVM_SET_LAPIC.  What KVM lacks is
+ * added below, on the same magic (KVMIO) at numbers 0xe0 and up.  KVM uses
+ * some of those numbers with other sizes and directions, so the command
+ * words never collide; these ioctls are only valid on kvm-irqchip fds.
  *
  * Every struct has explicit padding; reserved fields and unknown flags
  * must be zero (EINVAL otherwise).  See
@@ -46,7 +46,7 @@
  * @model: one of KVM_IRQCHIP_MODEL_*
  * @nr_vcpus: number of vCPUs, 1 to KVM_IRQCHIP_MAX_VCPUS; vCPU i starts with
  *	APIC ID i on x86, like KVM_CREATE_VCPU(i)
- * @flags: must be 0
+ * @flags: KVM_IRQCHIP_CREATE_DEFAULT_ROUTING or 0
  * @reserved: must be 0
  */
 struct kvm_irqchip_create {
@@ -56,6 +56,13 @@ struct kvm_irqchip_create {
 	__u32 pad;
 	__u64 reserved[6];
 };
+
+/*
+ * Start with the routing table KVM_CREATE_IRQCHIP installs on this model
+ * (x86: GSI 0-15 to the PIC and IOAPIC pin of the same number, 16-23 to the
+ * IOAPIC) instead of an empty one (what KVM_CAP_SPLIT_IRQCHIP starts with).
+ */
+#define KVM_IRQCHIP_CREATE_DEFAULT_ROUTING	(1U << 0)
 
 /**
  * struct kvm_irqchip_vcpu_ack - argument of KVM_IRQCHIP_VCPU_ACK
@@ -71,6 +78,8 @@ struct kvm_irqchip_vcpu_ack {
 };
 
 #define KVM_IRQCHIP_ACK_LEVEL		(1U << 0)
+/* ACK only: the vector came from the PIC (ExtINT), not from IRR */
+#define KVM_IRQCHIP_ACK_EXTINT		(1U << 1)
 
 /**
  * struct kvm_irqchip_vcpu_eoi - argument of KVM_IRQCHIP_VCPU_EOI
@@ -136,6 +145,10 @@ struct kvm_irqchip_x86_vcpu_state {
  * @no_target: messages that matched no enabled vCPU
  * @illegal_vector: fixed/lowest-priority messages with vector 0-15
  * @rejected: messages the model refused (e.g. invalid x2APIC format)
+ * @coalesced: pin signals that found the interrupt still pending (edge
+ *	already latched, level waiting for EOI), and masked pins
+ * @acked: pin and GSI acknowledgments (EOIs) reported to resamplers and
+ *	EOI eventfds
  * @reserved: zero
  */
 struct kvm_irqchip_counters {
@@ -146,14 +159,67 @@ struct kvm_irqchip_counters {
 	__u64 no_target;
 	__u64 illegal_vector;
 	__u64 rejected;
-	__u64 reserved[9];
+	__u64 coalesced;
+	__u64 acked;
+	__u64 reserved[7];
 };
+
+/**
+ * struct kvm_irqchip_io - argument of KVM_IRQCHIP_IO
+ *
+ * A guest access to a controller register, forwarded by the VMM from its
+ * exit (KVM_EXIT_IO, KVM_EXIT_MMIO).  x86: the PICs at ports 0x20-0x21 and
+ * 0xa0-0xa1, their ELCRs at 0x4d0-0x4d1, the IOAPIC at its base address
+ * (0xfec00000 unless restored otherwise), 256 bytes.
+ *
+ * @addr: the port (with KVM_IRQCHIP_IO_PIO) or the guest-physical address
+ * @data: a write's value (low @len bytes); a read's result, out
+ * @len: access size: 1, 2 or 4; 8 for MMIO
+ * @flags: KVM_IRQCHIP_IO_WRITE, KVM_IRQCHIP_IO_PIO
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_io {
+	__u64 addr;
+	__u64 data;
+	__u32 len;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+#define KVM_IRQCHIP_IO_WRITE		(1U << 0)
+#define KVM_IRQCHIP_IO_PIO		(1U << 1)
+
+/**
+ * struct kvm_irqchip_eoifd - argument of KVM_IRQCHIP_EOIFD
+ *
+ * Binds an eventfd that is signalled each time the guest completes an
+ * interrupt of @gsi: the EOI (or the PIC's acknowledge, or auto-EOI) of the
+ * pin a pin route reaches, or the LAPIC EOI of the vector an MSI route
+ * delivered.  Unlike a resamplefd it neither needs nor lowers a level.
+ *
+ * @fd: the eventfd
+ * @gsi: the GSI
+ * @flags: KVM_IRQCHIP_EOIFD_DEASSIGN to unbind
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_eoifd {
+	__u32 fd;
+	__u32 gsi;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+#define KVM_IRQCHIP_EOIFD_DEASSIGN	(1U << 0)
 
 /* ioctls on /dev/kvm-irqchip (one open file = one instance) */
 #define KVM_IRQCHIP_CREATE	_IOW(KVMIO, 0xe0, struct kvm_irqchip_create)
 /* argument: vCPU index; returns a new vCPU endpoint fd */
 #define KVM_IRQCHIP_GET_VCPU_FD	_IO(KVMIO, 0xe1)
 #define KVM_IRQCHIP_GET_COUNTERS _IOR(KVMIO, 0xe2, struct kvm_irqchip_counters)
+#define KVM_IRQCHIP_IO		_IOWR(KVMIO, 0xe3, struct kvm_irqchip_io)
+#define KVM_IRQCHIP_EOIFD	_IOW(KVMIO, 0xe4, struct kvm_irqchip_eoifd)
 
 /* ioctls on a vCPU endpoint fd */
 #define KVM_IRQCHIP_VCPU_ACK	_IOWR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)

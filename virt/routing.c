@@ -247,7 +247,8 @@ int kic_set_gsi(struct kic *kic, u32 gsi, unsigned int src, int level,
 	rt = srcu_dereference(kic->routing, &kic->srcu);
 	g = rt ? xa_load(&rt->gsis, gsi) : NULL;
 	if (!g) {
-		kic_stat_inc(kic, KIC_STAT_NO_ROUTE);
+		if (level)	/* a raise that goes nowhere */
+			kic_stat_inc(kic, KIC_STAT_NO_ROUTE);
 		goto out;
 	}
 	/*

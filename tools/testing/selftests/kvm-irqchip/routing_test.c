@@ -480,21 +480,26 @@ TEST_F(routing, irq_line_status_no_route_is_minus_1)
 	EXPECT_EQ(0, irr_count(self->vm.vcpu[0]));
 }
 
-TEST_F(routing, irq_line_status_pin_route_is_minus_1)
+TEST_F(routing, irq_line_status_pin_routes_reach_the_pins)
 {
 	struct kvm_irq_routing_entry e[3] = {
 		route_pin(4, KVM_IRQCHIP_IOAPIC, 4),
 		route_pin(5, KVM_IRQCHIP_PIC_MASTER, 5),
 		route_pin(5, KVM_IRQCHIP_IOAPIC, 5),
 	};
-
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_irqchip ioapic = { .chip_id = KVM_IRQCHIP_IOAPIC };
 	struct kvm_irqchip_counters c;
 
 	ASSERT_EQ(0, set_routing(self->vm.fd, e, 3));
-	/* no pin models yet: stored, but nothing is delivered */
+	/* every IOAPIC entry starts masked: -1; the PIC takes pin 5: 1 */
 	EXPECT_EQ(-1, line_up(self->vm.fd, 4));
-	EXPECT_EQ(-1, line_up(self->vm.fd, 5));
-	EXPECT_EQ(0, irq_line(self->vm.fd, 4, 1));
+	EXPECT_EQ(1, line_up(self->vm.fd, 5));
+	ASSERT_EQ(0, xioctl(self->vm.fd, KVM_GET_IRQCHIP, &pic));
+	ASSERT_EQ(0, xioctl(self->vm.fd, KVM_GET_IRQCHIP, &ioapic));
+	EXPECT_EQ(1u << 5, pic.chip.pic.irr);
+	EXPECT_EQ(1u << 4 | 1u << 5, ioapic.chip.ioapic.irr);
+	/* nothing reached a LAPIC: the entries are masked, LVT0 too */
 	EXPECT_EQ(0, irr_count(self->vm.vcpu[0]));
 	EXPECT_EQ(0, irr_count(self->vm.vcpu[1]));
 	ASSERT_EQ(0, get_counters(self->vm.fd, &c));

@@ -162,6 +162,26 @@ static void lapic_sync_match(struct kic_lapic *l)
 		   !!(lapic_get(l, KIC_APIC_SVR) & KIC_APIC_SVR_ENABLE));
 }
 
+/* No vector is known to come from a route any more. */
+static void lapic_forget_gsis(struct kic_lapic *l)
+{
+	memset(l->irr_gsi, 0xff, sizeof(l->irr_gsi));	/* KIC_NO_GSI */
+	memset(l->isr_gsi, 0xff, sizeof(l->isr_gsi));
+}
+
+/*
+ * A message for @vec enters IRR.  A routed one names its GSI; one without
+ * a route merging into a pending routed one does not erase it: completing
+ * the merged interrupt completes the route's too.
+ */
+static void lapic_request(struct kic_lapic *l, u8 vec, u32 gsi)
+{
+	lockdep_assert_held(&l->lock);
+	if (gsi != KIC_NO_GSI || !lapic_test_vec(l, KIC_APIC_IRR, vec))
+		l->irr_gsi[vec] = gsi;
+	lapic_assign_vec(l, KIC_APIC_IRR, vec, true);
+}
+
 /* The xAPIC addressing registers as after reset. */
 static void lapic_reset_xapic_ids(struct kic_lapic *l, u32 index)
 {
@@ -190,7 +210,7 @@ struct kic_lapic *kic_lapic_alloc(u32 index)
 	lapic_reset_xapic_ids(l, index);
 	lapic_set(l, KIC_APIC_LVR, KIC_APIC_VERSION);
 	lapic_set(l, KIC_APIC_SVR, 0xff);	/* software-disabled */
-	memset(l->vec_gsi, 0xff, sizeof(l->vec_gsi));	/* KIC_NO_GSI */
+	lapic_forget_gsis(l);
 	for (off = KIC_APIC_LVTT; off <= KIC_APIC_LVTERR; off += 0x10)
 		lapic_set(l, off, KIC_APIC_LVT_MASKED);
 	lapic_update_ppr(l);
@@ -228,10 +248,9 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 		}
 		spin_lock_irqsave(&l->lock, flags);
 		if (lapic_get(l, KIC_APIC_SVR) & KIC_APIC_SVR_ENABLE) {
-			lapic_assign_vec(l, KIC_APIC_IRR, irq->vector, true);
+			lapic_request(l, irq->vector, irq->gsi);
 			lapic_assign_vec(l, KIC_APIC_TMR, irq->vector,
 					 irq->level);
-			l->vec_gsi[irq->vector] = irq->gsi;
 			kick = lapic_deliverable(l) >= 0;
 			r = 1;
 		}
@@ -381,6 +400,8 @@ static int lapic_set_regs(struct kic_vcpu *vcpu, void __user *argp)
 		return PTR_ERR(s);
 	spin_lock_irq(&l->lock);
 	memcpy(l->regs, s->regs, sizeof(l->regs));
+	/* Restored vectors come from no route we know of. */
+	lapic_forget_gsis(l);
 	/* Read-only registers keep their values. */
 	lapic_set(l, KIC_APIC_LVR, KIC_APIC_VERSION);
 	if (lapic_x2apic(l))
@@ -428,6 +449,8 @@ static int lapic_ack(struct kic_vcpu *vcpu, void __user *argp)
 	if (vec >= 0) {
 		lapic_assign_vec(l, KIC_APIC_IRR, vec, false);
 		lapic_assign_vec(l, KIC_APIC_ISR, vec, true);
+		l->isr_gsi[vec] = l->irr_gsi[vec];
+		l->irr_gsi[vec] = KIC_NO_GSI;
 		lapic_update_ppr(l);
 		ack.flags = lapic_test_vec(l, KIC_APIC_TMR, vec) ?
 			    KVM_IRQCHIP_ACK_LEVEL : 0;
@@ -466,8 +489,8 @@ static int lapic_eoi(struct kic_vcpu *vcpu, void __user *argp)
 		eoi.vector = vec;
 		eoi.flags = lapic_test_vec(l, KIC_APIC_TMR, vec) ?
 			    KVM_IRQCHIP_ACK_LEVEL : 0;
-		gsi = l->vec_gsi[vec];
-		l->vec_gsi[vec] = KIC_NO_GSI;
+		gsi = l->isr_gsi[vec];
+		l->isr_gsi[vec] = KIC_NO_GSI;
 	}
 	kick = lapic_deliverable(l) >= 0;
 	spin_unlock_irq(&l->lock);

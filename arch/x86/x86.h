@@ -45,8 +45,8 @@ enum kic_apic_dm {
 /**
  * struct kic_apic_irq - a message on the APIC bus
  * @gsi: the GSI of the MSI route it came from, or KIC_NO_GSI (pins, the
- *	VMM's KVM_SIGNAL_MSI): the LAPIC remembers it per vector so that the
- *	vector's EOI can be reported for the GSI
+ *	VMM's KVM_SIGNAL_MSI): the LAPIC follows it per vector through IRR and
+ *	ISR so that the vector's EOI can be reported for the GSI
  * @dest: destination ID (8 bits, up to 32 in x2APIC format)
  * @vector: the vector
  * @delivery_mode: enum kic_apic_dm
@@ -125,8 +125,10 @@ static inline struct kic_x86 *kic_x86(struct kic *kic)
  * @match.x2apic: x2APIC mode
  * @match.enabled: APIC hardware-enabled (APIC base bit 11)
  * @match.sw_enabled: SVR bit 8
- * @vec_gsi: per vector, KIC_NO_GSI or the GSI of the MSI route that last
- *	set it in IRR (see struct kic_apic_irq)
+ * @irr_gsi: per vector, KIC_NO_GSI or the GSI of the MSI route whose
+ *	message is pending in IRR (see struct kic_apic_irq)
+ * @isr_gsi: the same for the copy in service; moved from @irr_gsi by the
+ *	acknowledge, reported and cleared by the EOI
  */
 struct kic_lapic {
 	spinlock_t lock;	/* see LOCKING in lapic.c */
@@ -141,7 +143,8 @@ struct kic_lapic {
 		bool enabled;
 		bool sw_enabled;
 	} match;
-	u32 vec_gsi[256];
+	u32 irr_gsi[256];
+	u32 isr_gsi[256];
 };
 
 /* msi.c */

@@ -4,8 +4,10 @@
  *
  * One thread issues random sequences: opens, creates and closes instances,
  * takes and closes vCPU fds, makes and closes eventfds, and sends every
- * ioctl the fds answer with valid, boundary and garbage arguments, bad
- * pointers and wrong fds.  A second thread keeps writing the eventfds.
+ * ioctl the fds answer (routing, irqfds with and without resample, EOI
+ * eventfds, controller state, guest register accesses to the PICs and the
+ * IOAPIC, the vCPU's acknowledge and EOI) with valid, boundary and garbage
+ * arguments, bad pointers and wrong fds.  A second thread keeps writing the eventfds.
  * Every ioctl must answer with success or one of the errnos the ABI
  * documents; at the end every fd is closed and the module must hold no
  * instance and no irqfd.
@@ -116,6 +118,7 @@ static bool errno_expected(int e)
 	switch (e) {
 	case EINVAL: case EFAULT: case EBADF: case EBUSY: case ENXIO:
 	case EEXIST: case ENODEV: case ENOTTY: case EAGAIN: case ENOMEM:
+	case ENOENT:
 		return true;
 	default:
 		return false;
@@ -178,6 +181,9 @@ static void fuzz_instance_ioctl(struct fuzz *f, int fd)
 		struct kvm_irq_level line;
 		struct kvm_enable_cap cap;
 		struct kvm_irqchip_counters cnt;
+		struct kvm_irqchip chip;
+		struct kvm_irqchip_io io;
+		struct kvm_irqchip_eoifd eoifd;
 		uint8_t raw[2048];	/* room for any struct a wrong fd fills */
 	} u;
 	static const uint32_t caps[] = { KVM_CAP_IRQ_ROUTING, KVM_CAP_IRQFD,
@@ -186,10 +192,11 @@ static void fuzz_instance_ioctl(struct fuzz *f, int fd)
 		KVM_IRQCHIP_CAP_ABI_VERSION, 12345 };
 
 	memset(&u, 0, sizeof(u));
-	switch (below(f, 11)) {
+	switch (below(f, 15)) {
 	case 0:
 		u.c.model = chance(f, 80) ? KVM_IRQCHIP_MODEL_X86 : val32(f);
 		u.c.nr_vcpus = chance(f, 80) ? 1 + below(f, 8) : val32(f) % 1100;
+		u.c.flags = chance(f, 80) ? below(f, 2) : val32(f);
 		if (chance(f, 10))
 			fill(f, &u.c, sizeof(u.c));
 		do_ioctl(f, fd, KVM_IRQCHIP_CREATE, arg_ptr(f, &u.c));
@@ -248,6 +255,39 @@ static void fuzz_instance_ioctl(struct fuzz *f, int fd)
 		}
 		break;
 	}
+	case 11:	/* controller state: mostly a real one, a few bytes off */
+		u.chip.chip_id = chance(f, 90) ? below(f, 3) : val32(f);
+		if (ioctl(fd, KVM_GET_IRQCHIP, &u.chip) || chance(f, 10))
+			fill(f, &u.chip.chip, sizeof(u.chip.chip));
+		for (int i = below(f, 4); i > 0; i--)
+			u.chip.chip.dummy[below(f, 200)] = rnd(f);
+		do_ioctl(f, fd, chance(f, 30) ? KVM_GET_IRQCHIP : KVM_SET_IRQCHIP,
+			 arg_ptr(f, &u.chip));
+		break;
+	case 12:
+	case 13: {	/* guest register access: the PICs, ELCR, the IOAPIC */
+		static const uint64_t where[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0,
+			0x4d1, 0x22, 0xfec00000, 0xfec00010, 0xfec00020,
+			0xfec000fc, 0xfec00100 };
+
+		u.io.addr = chance(f, 85) ? where[below(f, ARRAY_SIZE(where))] :
+			    val32(f);
+		u.io.flags = chance(f, 90) ? below(f, 4) : val32(f);
+		u.io.len = chance(f, 85) ? 1u << below(f, 4) : val32(f);
+		u.io.data = chance(f, 50) ? below(f, 0x40) : rnd(f);
+		if (chance(f, 3))
+			u.io.reserved[below(f, 2)] = 1;
+		do_ioctl(f, fd, KVM_IRQCHIP_IO, arg_ptr(f, &u.io));
+		break;
+	}
+	case 14:
+		u.eoifd.fd = any_fd(f);
+		u.eoifd.gsi = chance(f, 80) ? below(f, 32) : val32(f);
+		u.eoifd.flags = chance(f, 90) ? below(f, 2) : val32(f);
+		if (chance(f, 5))
+			u.eoifd.pad = 1;
+		do_ioctl(f, fd, KVM_IRQCHIP_EOIFD, arg_ptr(f, &u.eoifd));
+		break;
 	default:	/* a request nobody knows, or a known one on the wrong fd */
 		fill(f, u.raw, sizeof(u.raw));
 		do_ioctl(f, fd, chance(f, 50) ? KVM_GET_LAPIC :
@@ -325,9 +365,17 @@ static void fuzz_fds(struct fuzz *f)
 			f->closed = f->inst[i];
 		}
 		f->inst[i] = open(KIC_DEV, O_RDWR | O_CLOEXEC);
-		if (f->inst[i] >= 0 && chance(f, 80))
-			kic_create(f->inst[i], KVM_IRQCHIP_MODEL_X86,
-				   1 + below(f, 8));
+		if (f->inst[i] >= 0 && chance(f, 80)) {
+			struct kvm_irqchip_create c = {
+				.model = KVM_IRQCHIP_MODEL_X86,
+				.nr_vcpus = 1 + below(f, 8),
+				/* half with KVM's pins routed, for resample */
+				.flags = below(f, 2) ?
+					 KVM_IRQCHIP_CREATE_DEFAULT_ROUTING : 0,
+			};
+
+			ioctl(f->inst[i], KVM_IRQCHIP_CREATE, &c);
+		}
 		break;
 	case 1:
 		i = below(f, NR_VCPUFD);

@@ -478,3 +478,257 @@ int objects_read(int *instances, int *irqfds)
 	fclose(f);
 	return n == 2 ? 0 : -EIO;
 }
+
+/* resample and EOI eventfds */
+
+int resample_vm_init(struct vm *vm, unsigned int nr_vcpus, uint32_t flags)
+{
+	struct kvm_irqchip_create c = {
+		.model = KVM_IRQCHIP_MODEL_X86, .nr_vcpus = nr_vcpus,
+		.flags = flags,
+	};
+	long r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->sys_fd = -1;
+	vm->fd = kic_open();
+	if (vm->fd < 0)
+		return -errno;
+	r = xioctl(vm->fd, KVM_IRQCHIP_CREATE, &c);
+	if (r)
+		return r;
+	if (vm_alloc(vm, nr_vcpus))
+		return -ENOMEM;
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
+		r = xioctl_val(vm->fd, KVM_IRQCHIP_GET_VCPU_FD, i);
+		if (r < 0)
+			return r;
+		vm->vcpu[vm->nr++] = r;
+	}
+	return 0;
+}
+
+long resample_irqfd(int fd, int efd, int rfd, uint32_t gsi)
+{
+	struct kvm_irqfd a = {
+		.fd = (uint32_t)efd, .gsi = gsi, .flags = KVM_IRQFD_FLAG_RESAMPLE,
+		.resamplefd = (uint32_t)rfd,
+	};
+
+	return xioctl(fd, KVM_IRQFD, &a);
+}
+
+long eoifd_bind(int fd, int efd, uint32_t gsi, uint32_t flags)
+{
+	struct kvm_irqchip_eoifd a = {
+		.fd = (uint32_t)efd, .gsi = gsi, .flags = flags,
+	};
+
+	return xioctl(fd, KVM_IRQCHIP_EOIFD, &a);
+}
+
+long resample_efd_read(int efd)
+{
+	uint64_t count = 0;
+	ssize_t n = read(efd, &count, sizeof(count));
+
+	if (n == sizeof(count))
+		return (long)count;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+int resample_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r = poll(&p, 1, timeout_ms);
+
+	if (r < 0)
+		return -errno;
+	return r == 1 && (p.revents & POLLIN);
+}
+
+long resample_efd_wait(int efd, int timeout_ms)
+{
+	int r = resample_wait_readable(efd, timeout_ms);
+
+	return r < 0 ? r : resample_efd_read(efd);
+}
+
+void resample_default_routes(struct kvm_irq_routing_entry *e)
+{
+	unsigned int n = 0;
+
+	for (uint32_t gsi = 0; gsi < 24; gsi++) {
+		if (gsi < 16)
+			e[n++] = route_pin(gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+					   KVM_IRQCHIP_PIC_SLAVE, gsi % 8);
+		e[n++] = route_pin(gsi, KVM_IRQCHIP_IOAPIC, gsi);
+	}
+}
+
+long resample_io(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		 uint64_t *data)
+{
+	struct kvm_irqchip_io io = {
+		.addr = addr, .len = len, .flags = flags,
+		.data = (flags & KVM_IRQCHIP_IO_WRITE) ? *data : 0,
+	};
+	long r = xioctl(fd, KVM_IRQCHIP_IO, &io);
+
+	if (!r && !(flags & KVM_IRQCHIP_IO_WRITE))
+		*data = io.data;
+	return r;
+}
+
+long resample_ioapic_write(int fd, uint32_t reg, uint32_t val)
+{
+	uint64_t sel = reg, win = val;
+	long r = resample_io(fd, RESAMPLE_IOAPIC_BASE, 4, KVM_IRQCHIP_IO_WRITE,
+			     &sel);
+
+	return r ? r : resample_io(fd, RESAMPLE_IOAPIC_BASE + 0x10, 4,
+				   KVM_IRQCHIP_IO_WRITE, &win);
+}
+
+long resample_ioapic_read(int fd, uint32_t reg, uint32_t *val)
+{
+	uint64_t sel = reg, win = 0;
+	long r = resample_io(fd, RESAMPLE_IOAPIC_BASE, 4, KVM_IRQCHIP_IO_WRITE,
+			     &sel);
+
+	if (!r)
+		r = resample_io(fd, RESAMPLE_IOAPIC_BASE + 0x10, 4, 0, &win);
+	if (!r)
+		*val = (uint32_t)win;
+	return r;
+}
+
+long resample_ioapic_route(int fd, unsigned int pin, uint32_t vec,
+			   uint32_t dest, bool level, bool masked)
+{
+	uint32_t lo = (vec & 0xff) | (level ? 1u << 15 : 0) |
+		      (masked ? 1u << 16 : 0);
+	long r = resample_ioapic_write(fd, 0x11 + 2 * pin, (dest & 0xff) << 24);
+
+	return r ? r : resample_ioapic_write(fd, 0x10 + 2 * pin, lo);
+}
+
+long resample_ioapic_get(int fd, struct kvm_ioapic_state *s)
+{
+	struct kvm_irqchip chip;
+	long r;
+
+	memset(&chip, 0, sizeof(chip));
+	chip.chip_id = KVM_IRQCHIP_IOAPIC;
+	r = xioctl(fd, KVM_GET_IRQCHIP, &chip);
+	if (!r)
+		memcpy(s, &chip.chip.ioapic, sizeof(*s));
+	return r;
+}
+
+long resample_pic_get(int fd, uint32_t chip_id, struct kvm_pic_state *s)
+{
+	struct kvm_irqchip chip;
+	long r;
+
+	memset(&chip, 0, sizeof(chip));
+	chip.chip_id = chip_id;
+	r = xioctl(fd, KVM_GET_IRQCHIP, &chip);
+	if (!r)
+		memcpy(s, &chip.chip.pic, sizeof(*s));
+	return r;
+}
+
+static long resample_outb(int fd, uint16_t port, uint8_t val)
+{
+	uint64_t data = val;
+
+	return resample_io(fd, port, 1, KVM_IRQCHIP_IO_PIO | KVM_IRQCHIP_IO_WRITE,
+			   &data);
+}
+
+long resample_pic_init(int fd, uint8_t base, bool auto_eoi, uint8_t imr,
+		       uint8_t elcr)
+{
+	const uint8_t seq[][2] = {
+		{ 0x20, 0x11 },				/* ICW1: ICW4 follows */
+		{ 0x21, base },				/* ICW2: vector base */
+		{ 0x21, 0x04 },				/* ICW3: slave on IR2 */
+		{ 0x21, auto_eoi ? 0x03 : 0x01 },	/* ICW4: 8086 mode */
+		{ 0x21, imr },				/* OCW1 */
+	};
+	long r;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(seq); i++) {
+		r = resample_outb(fd, seq[i][0], seq[i][1]);
+		if (r)
+			return r;
+	}
+	return resample_outb(fd, 0x4d0, elcr);
+}
+
+long resample_pic_eoi(int fd)
+{
+	return resample_outb(fd, 0x20, 0x20);
+}
+
+long resample_lvt0_extint(int vfd)
+{
+	struct kvm_lapic_state s;
+	long r = lapic_get(vfd, &s);
+
+	if (r)
+		return r;
+	apic_put(&s, 0x350, DM_EXTINT << 8);
+	return lapic_set(vfd, &s);
+}
+
+/* Controller registers and state */
+
+static long kic_io(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		   uint64_t *data)
+{
+	struct kvm_irqchip_io io = {
+		.addr = addr, .data = *data, .len = len, .flags = flags,
+	};
+	long r = xioctl(fd, KVM_IRQCHIP_IO, &io);
+
+	if (!r)
+		*data = io.data;
+	return r;
+}
+
+long kic_io_read(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		 uint64_t *val)
+{
+	*val = 0;
+	return kic_io(fd, addr, len, flags & ~KVM_IRQCHIP_IO_WRITE, val);
+}
+
+long kic_io_write(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		  uint64_t val)
+{
+	return kic_io(fd, addr, len, flags | KVM_IRQCHIP_IO_WRITE, &val);
+}
+
+long irqchip_get(int fd, uint32_t chip_id, struct kvm_irqchip *chip)
+{
+	memset(chip, 0, sizeof(*chip));
+	chip->chip_id = chip_id;
+	return xioctl(fd, KVM_GET_IRQCHIP, chip);
+}
+
+long irqchip_set(int fd, const struct kvm_irqchip *chip)
+{
+	return xioctl(fd, KVM_SET_IRQCHIP, chip);
+}
+
+uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

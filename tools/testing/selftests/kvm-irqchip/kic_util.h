@@ -219,4 +219,63 @@ int objects_read(int *instances, int *irqfds);
 uint64_t now_ms(void);
 void sleep_ms(unsigned int ms);
 
+/* resample and EOI eventfds */
+
+/* KVM_IRQCHIP_CREATE with flags; otherwise as vm_init_kic(). */
+int resample_vm_init(struct vm *vm, unsigned int nr_vcpus, uint32_t flags);
+/* KVM_IRQFD with KVM_IRQFD_FLAG_RESAMPLE: efd on gsi, resamplefd rfd */
+long resample_irqfd(int fd, int efd, int rfd, uint32_t gsi);
+/* KVM_IRQCHIP_EOIFD */
+long eoifd_bind(int fd, int efd, uint32_t gsi, uint32_t flags);
+/* An eventfd's count, read and cleared: 0 when it is zero, or -errno. */
+long resample_efd_read(int efd);
+/* Wait up to timeout_ms for the eventfd to become readable, then read it. */
+long resample_efd_wait(int efd, int timeout_ms);
+
+/*
+ * KVM_CREATE_IRQCHIP's table (GSI 0-15 to the PIC and IOAPIC pin, 16-23 to
+ * the IOAPIC), RESAMPLE_DEFAULT_ROUTES entries written to e.
+ */
+#define RESAMPLE_DEFAULT_ROUTES	40
+void resample_default_routes(struct kvm_irq_routing_entry *e);
+
+/* KVM_IRQCHIP_IO: a read fills *data; a write sends it */
+long resample_io(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		 uint64_t *data);
+#define RESAMPLE_IOAPIC_BASE	0xfec00000ull
+/* IOAPIC indirect register access through IOREGSEL/IOWIN */
+long resample_ioapic_write(int fd, uint32_t reg, uint32_t val);
+long resample_ioapic_read(int fd, uint32_t reg, uint32_t *val);
+/* Redirection entry of pin: fixed, physical dest, high first then low. */
+long resample_ioapic_route(int fd, unsigned int pin, uint32_t vec,
+			   uint32_t dest, bool level, bool masked);
+/* KVM_GET_IRQCHIP of the IOAPIC, or of PIC chip 0 (master) / 1 (slave) */
+long resample_ioapic_get(int fd, struct kvm_ioapic_state *s);
+long resample_pic_get(int fd, uint32_t chip, struct kvm_pic_state *s);
+/* master PIC: ICW1-4 (auto-EOI or not), then IMR and ELCR */
+long resample_pic_init(int fd, uint8_t base, bool auto_eoi, uint8_t imr,
+		       uint8_t elcr);
+/* non-specific EOI command to the master PIC */
+long resample_pic_eoi(int fd);
+/* LVT0 unmasked, ExtINT: the vCPU takes PIC interrupts */
+long resample_lvt0_extint(int vfd);
+/* poll: 1 when fd is readable within timeout_ms, 0 when not, or -errno */
+int resample_wait_readable(int fd, int timeout_ms);
+
+/* Controller registers and state (IOAPIC, PIC) */
+
+/*
+ * KVM_IRQCHIP_IO.  flags: KVM_IRQCHIP_IO_PIO for a port, 0 for MMIO; the
+ * direction is added here.  A read zero-fills data first and stores the
+ * result in *val; a write sends val.
+ */
+long kic_io_read(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		 uint64_t *val);
+long kic_io_write(int fd, uint64_t addr, uint32_t len, uint32_t flags,
+		  uint64_t val);
+/* KVM_GET_IRQCHIP of chip_id into *chip; KVM_SET_IRQCHIP of *chip */
+long irqchip_get(int fd, uint32_t chip_id, struct kvm_irqchip *chip);
+long irqchip_set(int fd, const struct kvm_irqchip *chip);
+uint64_t now_us(void);
+
 #endif

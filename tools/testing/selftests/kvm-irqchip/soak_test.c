@@ -23,7 +23,12 @@
  * - Churn: C_SLOTS instance slots whose instances (and vCPU fds) are
  *   closed and recreated at random, a pool of eventfds that are bound,
  *   unbound and closed while bound, writers, MSIs, random routing tables,
- *   and an acker polling every churn vCPU.  Only errnos are checked here.
+ *   and an acker polling every churn vCPU.  GSIs from C_PIN_GSI up are
+ *   IOAPIC (and PIC) pins with unmasked edge and level entries; irqfds on
+ *   them resample, EOI eventfds are bound and unbound, so every EOI the
+ *   acker sends runs the IOAPIC's completion path (resamplers, EOI
+ *   eventfds, remote IRR, re-delivery) against the churn, and vCPU 0 takes
+ *   the PIC's ExtINT.  Only errnos are checked here.
  *
  * Descriptor numbers are never used after close: a slot's fds are read
  * and dup()ed under the slot's lock, and only the slot's owner closes the
@@ -59,7 +64,8 @@
 
 #define C_SLOTS		2	/* churn instances alive at a time */
 #define C_VCPUS		2
-#define C_GSIS		8
+#define C_GSIS		12
+#define C_PIN_GSI	8	/* GSI 8 + n -> IOAPIC pin 16 + n; 11 -> PIC too */
 #define C_EFDS		6
 #define NR_THREADS	7	/* workers; plus the main thread */
 
@@ -67,7 +73,7 @@ enum op {
 	OP_OPEN, OP_CREATE, OP_GET_VCPU_FD, OP_IRQFD_ASSIGN, OP_IRQFD_DEASSIGN,
 	OP_SET_GSI_ROUTING, OP_SIGNAL_MSI, OP_VCPU_ACK, OP_VCPU_EOI,
 	OP_GET_EVENTS, OP_GET_LAPIC, OP_SET_LAPIC, OP_GET_COUNTERS, OP_POLL,
-	OP_EVENTFD_WRITE, OP_DELETE_MODULE, OP_NR
+	OP_EVENTFD_WRITE, OP_DELETE_MODULE, OP_SET_IRQCHIP, OP_EOIFD, OP_NR
 };
 
 static const char * const op_name[OP_NR] = {
@@ -87,6 +93,8 @@ static const char * const op_name[OP_NR] = {
 	[OP_POLL] = "poll(vCPU fds)",
 	[OP_EVENTFD_WRITE] = "eventfd write",
 	[OP_DELETE_MODULE] = "delete_module",
+	[OP_SET_IRQCHIP] = "KVM_SET_IRQCHIP",
+	[OP_EOIFD] = "KVM_IRQCHIP_EOIFD",
 };
 
 struct tally {
@@ -388,13 +396,59 @@ static struct kvm_irq_routing_entry rand_route(uint32_t gsi, uint64_t *seed)
 
 static long churn_routes(int fd, uint64_t *seed)
 {
-	struct kvm_irq_routing_entry e[C_GSIS];
+	struct kvm_irq_routing_entry e[C_GSIS + 1];
 	uint32_t n = 0;
 
-	for (uint32_t g = 0; g < C_GSIS; g++)
+	for (uint32_t g = 0; g < C_PIN_GSI; g++)
 		if (rnd(seed) % 4)
 			e[n++] = rand_route(g, seed);
+	for (uint32_t g = C_PIN_GSI; g < C_GSIS; g++)
+		if (rnd(seed) % 8)
+			e[n++] = route_pin(g, KVM_IRQCHIP_IOAPIC, 16 + g - C_PIN_GSI);
+	if (rnd(seed) % 2)	/* the last pin GSI fans out to the PIC too */
+		e[n++] = route_pin(C_GSIS - 1, KVM_IRQCHIP_PIC_MASTER, 3);
 	return set_routing(fd, e, n);
+}
+
+/* The PICs initialised as firmware does: vectors 0x70-0x7f, all unmasked. */
+static long churn_pic(int fd)
+{
+	static const struct { uint16_t port; uint8_t val; } init[] = {
+		{ 0x20, 0x11 }, { 0x21, 0x70 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x78 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+		{ 0x21, 0x00 }, { 0xa1, 0x00 },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(init); i++) {
+		struct kvm_irqchip_io io = {
+			.addr = init[i].port, .data = init[i].val, .len = 1,
+			.flags = KVM_IRQCHIP_IO_PIO | KVM_IRQCHIP_IO_WRITE,
+		};
+		long r = xioctl(fd, KVM_IRQCHIP_IO, &io);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Unmasked IOAPIC entries for the pin GSIs: edge or level, any vCPU. */
+static long churn_pins(int fd, uint64_t *seed)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	long r = xioctl(fd, KVM_GET_IRQCHIP, &chip);
+
+	if (r)
+		return r;
+	for (uint32_t p = 16; p < 16 + C_GSIS - C_PIN_GSI; p++) {
+		uint32_t x = rnd(seed);
+		uint64_t rte = 0x30 + p;		/* vector */
+
+		rte |= (uint64_t)(x % 2) << 15;		/* level */
+		rte |= (uint64_t)(x >> 8 & 1) << 56;	/* physical dest 0/1 */
+		chip.chip.ioapic.redirtbl[p].bits = rte;
+	}
+	return xioctl(fd, KVM_SET_IRQCHIP, &chip);
 }
 
 static bool config_vcpu(int vfd, unsigned int i)
@@ -407,6 +461,8 @@ static bool config_vcpu(int vfd, unsigned int i)
 	apic_put(&s, APIC_LDR, (1u << i) << 24);
 	apic_put(&s, APIC_DFR, DFR_FLAT);
 	apic_put(&s, APIC_SVR, SVR_ON);
+	if (i == 0)
+		apic_put(&s, 0x350, 0x700);	/* LVT0: ExtINT, the PIC's way in */
 	return note(OP_SET_LAPIC, lapic_set(vfd, &s), 0, 0, "churn config");
 }
 
@@ -430,6 +486,10 @@ static void inst_close(struct inst *in, uint64_t *seed)
 /* A configured churn instance with random routes, or false. */
 static bool inst_create(struct inst *in, uint64_t *seed)
 {
+	struct kvm_irqchip_create create = {
+		.model = KVM_IRQCHIP_MODEL_X86, .nr_vcpus = C_VCPUS,
+		.flags = KVM_IRQCHIP_CREATE_DEFAULT_ROUTING,
+	};
 	long r;
 
 	in->fd = -1;
@@ -438,7 +498,7 @@ static bool inst_create(struct inst *in, uint64_t *seed)
 	in->fd = kic_open();
 	if (!note(OP_OPEN, in->fd < 0 ? -errno : 0, 0, 0, "churn"))
 		return false;
-	if (!note(OP_CREATE, kic_create(in->fd, KVM_IRQCHIP_MODEL_X86, C_VCPUS),
+	if (!note(OP_CREATE, xioctl(in->fd, KVM_IRQCHIP_CREATE, &create),
 		  0, 0, "churn"))
 		goto err;
 	for (int v = 0; v < C_VCPUS; v++) {
@@ -450,6 +510,9 @@ static bool inst_create(struct inst *in, uint64_t *seed)
 			goto err;
 	}
 	if (!note(OP_SET_GSI_ROUTING, churn_routes(in->fd, seed), 0, 0, "churn initial"))
+		goto err;
+	if (!note(OP_SET_IRQCHIP, churn_pins(in->fd, seed), 0, 0, "churn initial") ||
+	    !note(OP_SET_IRQCHIP, churn_pic(in->fd), 0, 0, "churn PIC init"))
 		goto err;
 	return true;
 err:
@@ -543,7 +606,22 @@ static void *manager_thread(void *arg)
 			/* sometimes with a signal pending: the slow path */
 			if (act < 8)
 				note(OP_EVENTFD_WRITE, efd_signal(es->fd), 0, 0, "pending");
-			r = irqfd(ifd, es->fd, gsi, 0);
+			if (gsi >= C_PIN_GSI) {
+				/* resampling into another pool eventfd; a table
+				 * without the pin refuses it (EINVAL)
+				 */
+				struct kvm_irqfd a = {
+					.fd = es->fd, .gsi = gsi,
+					.flags = KVM_IRQFD_FLAG_RESAMPLE,
+					.resamplefd = S.efd[(e + 1) % C_EFDS].fd,
+				};
+
+				r = xioctl(ifd, KVM_IRQFD, &a);
+				if (r == -EINVAL)
+					r = -EBUSY;	/* soft, like a duplicate */
+			} else {
+				r = irqfd(ifd, es->fd, gsi, 0);
+			}
 			if (note(OP_IRQFD_ASSIGN, r, EBUSY, 0, "churn")) {
 				bind[e][si].gen = gen;
 				bind[e][si].gsi = gsi;
@@ -557,9 +635,17 @@ static void *manager_thread(void *arg)
 			note(OP_IRQFD_DEASSIGN, r, 0, 0, "churn");
 			if (known)
 				bind[e][si].on = false;
-		} else if (act < 70) {
+		} else if (act < 65) {
 			r = churn_routes(ifd, &seed);
 			note(OP_SET_GSI_ROUTING, r, 0, 0, "churn");
+		} else if (act < 70) {
+			struct kvm_irqchip_eoifd a = {
+				.fd = es->fd, .gsi = rnd(&seed) % C_GSIS,
+				.flags = rnd(&seed) % 2,
+			};
+
+			r = xioctl(ifd, KVM_IRQCHIP_EOIFD, &a);
+			note(OP_EOIFD, r, EBUSY, ENOENT, "churn");
 		} else if (act < 85) {
 			/* close the eventfd, perhaps bound in live instances */
 			int nfd = new_eventfd(), old;

@@ -3,22 +3,34 @@
  * Conformance suite: every case runs on two targets behind one interface,
  *  - KVM: a VM with KVM_CREATE_IRQCHIP and N vCPUs that never run, LAPICs
  *    written with KVM_SET_LAPIC and read with KVM_GET_LAPIC;
- *  - kvm-irqchip: an instance with the same N vCPUs, through its own ABI;
- * and the return value (or -errno) and the IRR/ISR/TMR of every vCPU are
- * compared.  A case that differs must match an entry of diffs[] (the
- * intentional differences, also listed in
- * Documentation/virt/kvm-irqchip/compat.rst) with both answers as the entry
- * says; a case that matches an entry but comes out identical is a failure
- * too (the documented difference disappeared).
+ *  - kvm-irqchip: an instance with the same N vCPUs, through its own ABI,
+ *    created with KVM_IRQCHIP_CREATE_DEFAULT_ROUTING so that both start
+ *    with KVM_CREATE_IRQCHIP's routing table;
+ * and the return value (or -errno), the IRR/ISR/TMR of every vCPU and
+ * KVM_GET_IRQCHIP of the PIC master, the PIC slave and the IOAPIC are
+ * compared (the pins families also compare which eventfds are readable).
+ * A case that differs must match an entry of diffs[] (the intentional
+ * differences, also listed in Documentation/virt/kvm-irqchip/compat.rst)
+ * with both answers as the entry says; a case that matches an entry but
+ * comes out identical is a failure too (the documented difference
+ * disappeared).
  *
  * The families (one TEST each) are: capabilities and extensions, the
  * routing validation matrix with KVM_IRQ_LINE_STATUS, irqfd, the MSI
- * delivery matrix (KVM_SIGNAL_MSI and irqfd), and seeded random MSIs
- * (KIC_SEED=<n> replays a run; KIC_CONF_SECONDS bounds it, 30 by default).
- * The last line of the output is exactly
+ * delivery matrix (KVM_SIGNAL_MSI and irqfd), seeded random MSIs, the pins
+ * (KVM_GET/SET_IRQCHIP, KVM_IRQ_LINE(_STATUS) on every GSI per kind of
+ * IOAPIC entry, the RTC pin, the PICs, pin routes, irqfds on pins) and
+ * seeded random line operations on random IOAPIC/PIC states.  KIC_SEED=<n>
+ * replays both random families; KIC_CONF_SECONDS bounds each, 30 by
+ * default.  The last line of the output is exactly
  *   conformance: <cases> cases, <same> identical, <documented> documented
  *   differences, <unexplained> unexplained
  * (on one line) and the program fails when unexplained is not 0.
+ *
+ * KVM's vCPUs never run, so KVM sees no EOI and no interrupt acknowledge:
+ * remote IRR, PIC ISR and resamplefds change only through the ioctls the
+ * cases make, and the pins cases stay there.  KVM injects pin irqfds from
+ * a work item; such cases poll until both targets agree and stop changing.
  *
  * Lowest-priority messages: KVM's vector hashing matches kvm-irqchip only
  * when the destination bits are exactly the candidate LAPICs and logical IDs
@@ -26,6 +38,7 @@
  * with each other about a software-disabled LAPIC inside a non-broadcast
  * lowest-priority destination; such messages are sent as fixed ones.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -203,15 +216,27 @@ static uint32_t msg_data(const struct rmsg *m)
 /* Cases                                                                */
 
 enum op { OP_ROUTE, OP_ROUTE_RAW, OP_IRQFD, OP_MSI, OP_IRQFD_MSI, OP_LINE,
-	  OP_CAP, OP_ENABLE_CAP, OP_LAPIC_REG, OP_APIC_BASE };
+	  OP_CAP, OP_ENABLE_CAP, OP_LAPIC_REG, OP_APIC_BASE, OP_LINE_PLAIN,
+	  OP_GET_CHIP, OP_SET_CHIP, OP_SET_PINS, OP_NO_IRQCHIP, OP_SIGNAL,
+	  OP_REOPEN, OP_CLEAR_VECTORS };
 
-/* file descriptors a case can name; each target has its own */
-enum { FD_A, FD_B, FD_PIPE, FD_CLOSED, FD_NEG, FD_NR };
-static int fds[2][FD_NR];
+/*
+ * File descriptors a case can name; each target has its own.  FD_C and
+ * FD_D are two more eventfds, outside the kinds the irqfd family loops over.
+ */
+enum { FD_A, FD_B, FD_PIPE, FD_CLOSED, FD_NEG, FD_NR, FD_C = FD_NR, FD_D, FD_ALL };
+static int fds[2][FD_ALL];
 
 /* what a predicate may know about the circumstances of a case */
-enum { CTX_FRESH = 1, CTX_PIN = 2, CTX_EXT_DEST = 4, CTX_X2APIC = 8,
-	CTX_32BIT = 16, CTX_DFR = 32 };
+enum { CTX_FRESH = 1, CTX_EXT_DEST = 4, CTX_X2APIC = 8,
+	CTX_32BIT = 16, CTX_DFR = 32, CTX_NOPIN = 64, CTX_HELD = 128, CTX_RTC_OUT = 256,
+	CTX_RTC_NMI = 512, CTX_NOBODY = 1024 };
+
+/* the three chips of KVM_GET_IRQCHIP/KVM_SET_IRQCHIP */
+struct pins {
+	struct kvm_pic_state pic[2];
+	struct kvm_ioapic_state io;
+};
 
 struct ccase {
 	enum op op;
@@ -232,15 +257,86 @@ struct ccase {
 	/* OP_CAP, OP_ENABLE_CAP */
 	long cap;
 	uint64_t a0, a1;
-	/* OP_LAPIC_REG, OP_APIC_BASE */
+	/* OP_LAPIC_REG, OP_APIC_BASE; OP_GET_CHIP: reg is the chip ID */
 	unsigned int vcpu, reg;
 	uint64_t base;
+	/* OP_SET_CHIP (the argument as is), OP_SET_PINS */
+	const struct kvm_irqchip *chip;
+	const struct pins *pins;
 };
 
+/* what a case leaves behind on one target */
 struct state {
 	uint32_t v[N][3][8];	/* IRR, ISR, TMR */
+	struct pins p;		/* KVM_GET_IRQCHIP of the three chips */
+	uint32_t fdr;		/* eventfds readable, bit per FD_* (watch_fds) */
 	bool bad;
 };
+
+/* the pins families also watch which eventfds are readable */
+static bool watch_fds;
+
+static long set_chip(int fd, uint32_t id, const void *st, size_t len)
+{
+	struct kvm_irqchip ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.chip_id = id;
+	memcpy(&ch.chip, st, len);
+	return xioctl(fd, KVM_SET_IRQCHIP, &ch);
+}
+
+static long get_chip(int fd, uint32_t id, void *st, size_t len)
+{
+	struct kvm_irqchip ch;
+	long r;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.chip_id = id;
+	r = xioctl(fd, KVM_GET_IRQCHIP, &ch);
+	if (!r)
+		memcpy(st, &ch.chip, len);
+	return r;
+}
+
+/* master, slave, IOAPIC: 0 or the first error */
+static long set_pins(int fd, const struct pins *p)
+{
+	long r = set_chip(fd, KVM_IRQCHIP_PIC_MASTER, &p->pic[0], sizeof(p->pic[0]));
+
+	if (!r)
+		r = set_chip(fd, KVM_IRQCHIP_PIC_SLAVE, &p->pic[1], sizeof(p->pic[1]));
+	if (!r)
+		r = set_chip(fd, KVM_IRQCHIP_IOAPIC, &p->io, sizeof(p->io));
+	return r;
+}
+
+/* KVM_GET_IRQCHIP or KVM_SET_IRQCHIP on an fd without the irqchip */
+static long no_irqchip(int t, unsigned int id, bool set)
+{
+	struct kvm_irqchip ch;
+	long r;
+	int fd, sys = -1;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.chip_id = id;
+	if (t == TK) {
+		sys = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		fd = sys < 0 ? -1 : (int)xioctl_val(sys, KVM_CREATE_VM, 0);
+	} else {
+		fd = kic_open();
+	}
+	if (fd < 0) {
+		if (sys >= 0)
+			close(sys);
+		return -1000;	/* a marker: the fd could not be made */
+	}
+	r = xioctl(fd, set ? KVM_SET_IRQCHIP : KVM_GET_IRQCHIP, &ch);
+	close(fd);
+	if (sys >= 0)
+		close(sys);
+	return r;
+}
 
 static long run_on(int t, const struct ccase *c)
 {
@@ -286,6 +382,29 @@ static long run_on(int t, const struct ccase *c)
 	}
 	case OP_APIC_BASE:
 		return set_apic_base(vm, c->vcpu, c->base);
+	case OP_LINE_PLAIN:
+		return irq_line(vm->fd, c->gsi, c->level);
+	case OP_GET_CHIP: {
+		struct kvm_irqchip ch;
+
+		memset(&ch, 0, sizeof(ch));
+		ch.chip_id = c->reg;
+		return xioctl(vm->fd, KVM_GET_IRQCHIP, &ch);
+	}
+	case OP_SET_CHIP:
+		return xioctl(vm->fd, KVM_SET_IRQCHIP, c->chip);
+	case OP_SET_PINS:
+		return set_pins(vm->fd, c->pins);
+	case OP_NO_IRQCHIP:
+		return no_irqchip(t, c->reg, c->level);
+	case OP_SIGNAL:
+		return efd_signal(fds[t][c->fdk]);
+	case OP_REOPEN:
+		close(fds[t][c->fdk]);
+		fds[t][c->fdk] = new_eventfd();
+		return fds[t][c->fdk] < 0 ? -errno : 0;
+	case OP_CLEAR_VECTORS:	/* level: only vCPU c->vcpu */
+		return c->level ? lapic_clear_vectors(vm->vcpu[c->vcpu]) : vm_clear_vectors(vm);
 	}
 	return -EINVAL;	/* not an op of this target */
 }
@@ -293,6 +412,7 @@ static long run_on(int t, const struct ccase *c)
 static void snap(int t, struct state *s)
 {
 	static const unsigned int base[3] = { APIC_IRR, APIC_ISR, APIC_TMR };
+	struct pins *p = &s->p;
 
 	memset(s, 0, sizeof(*s));
 	for (unsigned int i = 0; i < N; i++) {
@@ -305,6 +425,24 @@ static void snap(int t, struct state *s)
 		for (int k = 0; k < 3; k++)
 			apic_bits(&l, base[k], s->v[i][k]);
 	}
+	if (get_chip(T[t].fd, KVM_IRQCHIP_PIC_MASTER, &p->pic[0], sizeof(p->pic[0])) ||
+	    get_chip(T[t].fd, KVM_IRQCHIP_PIC_SLAVE, &p->pic[1], sizeof(p->pic[1])) ||
+	    get_chip(T[t].fd, KVM_IRQCHIP_IOAPIC, &p->io, sizeof(p->io)))
+		s->bad = true;
+	for (int k = FD_A; watch_fds && k < FD_ALL; k++) {
+		struct pollfd pf = { .fd = fds[t][k], .events = POLLIN };
+
+		if (k >= FD_PIPE && k < FD_NR)
+			continue;
+		if (poll(&pf, 1, 0) == 1 && pf.revents & POLLIN)
+			s->fdr |= 1u << k;
+	}
+}
+
+static bool states_equal(const struct state *a, const struct state *b)
+{
+	return !a->bad && !b->bad && !memcmp(a->v, b->v, sizeof(a->v)) &&
+	       !memcmp(&a->p, &b->p, sizeof(a->p)) && a->fdr == b->fdr;
 }
 
 static bool state_zero(const struct state *s)
@@ -394,27 +532,43 @@ static bool m_xen(const struct ccase *c)
 	       !table_has(c, KVM_IRQ_ROUTING_HV_SINT);
 }
 
-static bool irqfd_resample_assign(const struct ccase *c)
+static bool is_eventfd(int k)
+{
+	return k == FD_A || k == FD_B || k == FD_C || k == FD_D;
+}
+
+/* resampling irqfd, both fds usable, on a GSI without an IRQCHIP route */
+static bool m_resample_nopin(const struct ccase *c)
 {
 	return c->op == OP_IRQFD && c->iflags == KVM_IRQFD_FLAG_RESAMPLE &&
-	       c->fdk <= FD_B;
+	       c->ctx & CTX_NOPIN && is_eventfd(c->fdk) && is_eventfd(c->rfdk);
 }
 
-static bool m_resample(const struct ccase *c)
+/* a plain irqfd signalled while KVM_IRQ_LINE holds one of its pins high */
+static bool m_pulse_held(const struct ccase *c)
 {
-	return irqfd_resample_assign(c) && c->rfdk <= FD_B;
+	return c->op == OP_SIGNAL && c->ctx & CTX_HELD;
 }
 
-static bool m_resample_badfd(const struct ccase *c)
+/*
+ * The RTC pin raised with status after its EOI tracking was rebuilt while
+ * a vCPU outside the RTC entry's destination held the RTC vector.
+ */
+static bool m_rtc_outside(const struct ccase *c)
 {
-	return c->op == OP_IRQFD && c->iflags == KVM_IRQFD_FLAG_RESAMPLE &&
-	       (c->fdk == FD_CLOSED || c->fdk == FD_NEG ||
-		(c->fdk <= FD_B && (c->rfdk == FD_CLOSED || c->rfdk == FD_NEG)));
+	return c->op == OP_LINE && c->ctx & CTX_RTC_OUT;
 }
 
-static bool m_cap_resample(const struct ccase *c)
+/* the RTC pin raised with status after a non-vectored RTC delivery, then KVM_SET_LAPIC */
+static bool m_rtc_nonvectored(const struct ccase *c)
 {
-	return c->op == OP_CAP && c->cap == KVM_CAP_IRQFD_RESAMPLE;
+	return c->op == OP_LINE && c->ctx & CTX_RTC_NMI;
+}
+
+/* a pin raised while KVM's fallback path finds no eligible vCPU */
+static bool m_pin_nobody(const struct ccase *c)
+{
+	return c->op == OP_LINE && c->ctx & CTX_NOBODY;
 }
 
 static bool m_own_caps(const struct ccase *c)
@@ -486,16 +640,6 @@ static bool m_phys_bcast_rh(const struct ccase *c)
 	return !m.logical && m.dest == 0xff && m.rh && m.dm >= DM_SMI;
 }
 
-static bool m_pin_status(const struct ccase *c)
-{
-	return c->op == OP_LINE && c->ctx & CTX_PIN && !(c->ctx & CTX_FRESH);
-}
-
-static bool m_default_routes(const struct ccase *c)
-{
-	return c->op == OP_LINE && c->ctx & CTX_FRESH && c->gsi < 16;
-}
-
 static bool m_lvt0(const struct ccase *c)
 {
 	return c->op == OP_LAPIC_REG && c->reg == 0x350 && c->vcpu == 0 && c->ctx & CTX_FRESH;
@@ -534,13 +678,9 @@ static const struct diff diffs[] = {
 	  "no Hyper-V SynIC model" },
 	{ "XEN_EVTCHN route", m_xen, { A_EQ, 0 }, { A_EQ, -EINVAL }, false,
 	  "no Xen event channel model" },
-	{ "KVM_IRQFD_FLAG_RESAMPLE", m_resample, { A_EQ, 0 }, { A_EQ, -EINVAL }, false,
-	  "resampling needs the IOAPIC/PIC models (later issue)" },
-	{ "KVM_IRQFD_FLAG_RESAMPLE, bad resamplefd", m_resample_badfd,
-	  { A_EQ, -EBADF }, { A_EQ, -EINVAL }, false,
-	  "RESAMPLE is refused before resamplefd is looked at" },
-	{ "KVM_CAP_IRQFD_RESAMPLE", m_cap_resample, { A_EQ, 1 }, { A_EQ, 0 }, false,
-	  "resampling needs the IOAPIC/PIC models (later issue)" },
+	{ "KVM_IRQFD_FLAG_RESAMPLE on a GSI without pin route", m_resample_nopin,
+	  { A_EQ, 0 }, { A_EQ, -EINVAL }, false,
+	  "a resampler holds a pin until the pin is acknowledged: it needs a pin route" },
 	{ "KVM_IRQCHIP_CAP_* capabilities", m_own_caps, { A_EQ, 0 }, { A_POS, 0 }, false,
 	  "kvm-irqchip's own capabilities, unknown to KVM" },
 	{ "KVM_ENABLE_CAP(KVM_IRQCHIP_CAP_X86_EXT_DEST_ID)", m_enable_ext_dest,
@@ -564,10 +704,6 @@ static const struct diff diffs[] = {
 	{ "physical broadcast, redirection hint, non-vectored mode", m_phys_bcast_rh,
 	  { A_POS, 0 }, { A_NE, -1 }, true,
 	  "KVM makes a lowest-priority physical broadcast fixed; we keep the mode" },
-	{ "KVM_IRQ_LINE_STATUS on pin routes", m_pin_status, { A_NE, -1 }, { A_EQ, -1 }, false,
-	  "IRQCHIP routes deliver nothing until the IOAPIC/PIC models" },
-	{ "routing table at creation", m_default_routes, { A_NE, -1 }, { A_EQ, -1 }, false,
-	  "KVM_CREATE_IRQCHIP routes GSI 0-15 to its live PIC; ours starts empty" },
 	{ "LVT0 of vCPU 0 at reset", m_lvt0, { A_EQ, 0x700 }, { A_EQ, 0x10000 }, false,
 	  "LVTs are the VMM's: all masked (KVM_X86_QUIRK_LINT0_REENABLED)" },
 	{ "xAPIC ID after re-enabling the APIC", m_reenable_id, { A_POS, 0 }, { A_POS, 0 }, false,
@@ -576,6 +712,18 @@ static const struct diff diffs[] = {
 	  "SDM 11.12.5: x2APIC to xAPIC goes through disabled" },
 	{ "xAPIC DFR neither flat nor cluster", m_dfr_other, { A_POS, 0 }, { A_POS, 0 }, true,
 	  "DFR[31:28] decides the model: 0xf flat, anything else cluster" },
+	{ "irqfd pulse on a pin held by KVM_IRQ_LINE", m_pulse_held,
+	  { A_EQ, 0 }, { A_EQ, 0 }, true,
+	  "an irqfd is a line source of its own (KVM: KVM_IRQ_LINE's, so it lowers the line)" },
+	{ "RTC EOI tracking rebuilt outside the RTC entry's destination", m_rtc_outside,
+	  { A_EQ, 1 }, { A_EQ, 0 }, true,
+	  "every LAPIC holding the RTC vector owes an EOI (KVM: only those the entry addresses)" },
+	{ "RTC delivered as NMI/SMI/INIT/SIPI, then KVM_SET_LAPIC", m_rtc_nonvectored,
+	  { A_EQ, 0 }, { A_EQ, 1 }, false,
+	  "KVM counts such EOIs owed but not who owes them: only KVM_SET_IRQCHIP clears it" },
+	{ "no eligible vCPU on KVM's fallback path, IOAPIC pin", m_pin_nobody,
+	  { A_EQ, -1 }, { A_EQ, 0 }, true,
+	  "the status counts the vCPUs reached; KVM's -1 also sets a level entry's remote IRR" },
 };
 
 #define NDIFF	(ARRAY_SIZE(diffs))
@@ -583,7 +731,7 @@ static const struct diff diffs[] = {
 /* ------------------------------------------------------------------ */
 /* Counting                                                             */
 
-enum { F_CAPS, F_ROUTING, F_IRQFD, F_MSI, F_RANDOM, F_NR };
+enum { F_CAPS, F_ROUTING, F_IRQFD, F_MSI, F_RANDOM, F_PINS, F_PINS_RANDOM, F_NR };
 
 struct counts {
 	unsigned int cases, same, documented, unexplained;
@@ -606,10 +754,46 @@ static void __attribute__((constructor)) shared_init(void)
 	memset(S, 0, sizeof(*S));
 }
 
+static const char *const pic_field[16] = {
+	"last_irr", "irr", "imr", "isr", "priority_add", "irq_base", "read_reg_select",
+	"poll", "special_mask", "init_state", "auto_eoi", "rotate_on_auto_eoi",
+	"special_fully_nested_mode", "init4", "elcr", "elcr_mask",
+};
+
+static void show_pins_diff(const struct pins *a, const struct pins *b)
+{
+	const struct kvm_ioapic_state *x = &a->io, *y = &b->io;
+
+	for (int c = 0; c < 2; c++) {
+		const uint8_t *u = (const uint8_t *)&a->pic[c], *w = (const uint8_t *)&b->pic[c];
+
+		for (int f = 0; f < 16; f++)
+			if (u[f] != w[f])
+				printf("#   PIC %s %s: KVM %#x, ours %#x\n", c ? "slave" : "master",
+				       pic_field[f], u[f], w[f]);
+	}
+	if (x->base_address != y->base_address || x->ioregsel != y->ioregsel ||
+	    x->id != y->id || x->pad != y->pad) {
+		printf("#   IOAPIC base/ioregsel/id/pad: KVM %#llx/%#x/%#x/%#x\n",
+		       (unsigned long long)x->base_address, x->ioregsel, x->id, x->pad);
+		printf("#   IOAPIC base/ioregsel/id/pad: ours %#llx/%#x/%#x/%#x\n",
+		       (unsigned long long)y->base_address, y->ioregsel, y->id, y->pad);
+	}
+	if (x->irr != y->irr)
+		printf("#   IOAPIC irr: KVM %#08x, ours %#08x\n", x->irr, y->irr);
+	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+		if (x->redirtbl[i].bits != y->redirtbl[i].bits)
+			printf("#   IOAPIC pin %d: KVM %016llx, ours %016llx\n", i,
+			       (unsigned long long)x->redirtbl[i].bits,
+			       (unsigned long long)y->redirtbl[i].bits);
+}
+
 static void show_state_diff(const struct state *a, const struct state *b)
 {
 	static const char *const reg[3] = { "IRR", "ISR", "TMR" };
 
+	if (a->bad || b->bad)
+		printf("#   state unreadable: KVM %d, ours %d\n", a->bad, b->bad);
 	for (unsigned int i = 0; i < N; i++)
 		for (int k = 0; k < 3; k++)
 			for (int w = 0; w < 8; w++)
@@ -617,18 +801,38 @@ static void show_state_diff(const struct state *a, const struct state *b)
 					printf("#   vCPU %u %s[%#x-%#x]: KVM %08x, ours %08x\n",
 					       i, reg[k], w * 32, w * 32 + 31,
 					       a->v[i][k][w], b->v[i][k][w]);
+	show_pins_diff(&a->p, &b->p);
+	if (a->fdr != b->fdr)
+		printf("#   eventfds readable (bit per FD_*): KVM %#x, ours %#x\n",
+		       a->fdr, b->fdr);
 }
 
-static void settle(struct state *s)
+/*
+ * Deferred effects (KVM injects pin irqfds from a work item): poll until
+ * both targets agree, and with @stable until neither changes any more.
+ */
+static void settle(struct state *s, bool stable)
 {
+	struct state last[2];
+
 	for (int k = 0; k < 15; k++) {
 		sleep_ms(20);
+		if (k) {
+			last[TK] = s[TK];
+			last[TC] = s[TC];
+		}
 		snap(TK, &s[TK]);
 		snap(TC, &s[TC]);
-		if (!memcmp(s[TK].v, s[TC].v, sizeof(s[TK].v)))
+		if (!states_equal(&s[TK], &s[TC]))
+			continue;
+		if (!stable || (k && states_equal(&last[TK], &s[TK]) &&
+				states_equal(&last[TC], &s[TC])))
 			return;
 	}
 }
+
+static bool pins_family(int fam);
+static void pins_resync(void);
 
 /*
  * Run c on both targets and count it in family fam.  Returns true when it
@@ -646,13 +850,14 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 	r[TK] = run_on(TK, c);
 	r[TC] = run_on(TC, c);
 	if (c->op == OP_IRQFD_MSI) {
-		settle(s);
+		settle(s, false);
+	} else if (c->op == OP_SIGNAL || c->op == OP_REOPEN || c->op == OP_IRQFD) {
+		settle(s, true);
 	} else {
 		snap(TK, &s[TK]);
 		snap(TC, &s[TC]);
 	}
-	same_state = !s[TK].bad && !s[TC].bad &&
-		     !memcmp(s[TK].v, s[TC].v, sizeof(s[TK].v));
+	same_state = states_equal(&s[TK], &s[TC]);
 	for (unsigned int i = 0; i < NDIFF && !d; i++)
 		if (diffs[i].match(c))
 			d = &diffs[i];
@@ -672,7 +877,7 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 	if (!ok) {
 		f->unexplained++;
 		if (S->shown++ < NR_SHOWN) {
-			printf("# UNEXPLAINED %s: KVM %ld, kvm-irqchip %ld, vectors %s%s%s\n",
+			printf("# UNEXPLAINED %s: KVM %ld, kvm-irqchip %ld, state %s%s%s\n",
 			       c->name, r[TK], r[TC], same_state ? "same" : "differ",
 			       d ? "; documented difference disappeared or changed: " : "",
 			       d ? d->name : "");
@@ -690,6 +895,8 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 		vm_clear_vectors(&T[TK]);
 		vm_clear_vectors(&T[TC]);
 	}
+	if (!same_state && pins_family(fam))
+		pins_resync();
 	return ok;
 }
 
@@ -702,6 +909,34 @@ static const struct rcpu flat_setup[N] = {
 	{ 1, 1, 0, 6, 0x40, 0 }, { 1, 1, 0, 7, 0x80, 0 },
 };
 
+/* the routing table both targets have, as far as the predicates care */
+static struct {
+	const struct kvm_irq_routing_entry *e;	/* NULL: KVM_CREATE_IRQCHIP's */
+	uint32_t nr;
+} table;
+
+static bool pin_routed(uint32_t gsi)
+{
+	if (!table.e)
+		return gsi < KVM_IOAPIC_NUM_PINS;
+	for (uint32_t i = 0; i < table.nr; i++)
+		if (table.e[i].gsi == gsi && table.e[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+			return true;
+	return false;
+}
+
+/* install a table on both targets (not a case: it must work) */
+static long table_both(const struct kvm_irq_routing_entry *e, uint32_t nr)
+{
+	long r = set_routing(T[TK].fd, e, nr);
+
+	if (!r)
+		r = set_routing(T[TC].fd, e, nr);
+	table.e = e;
+	table.nr = nr;
+	return r;
+}
+
 static int setup_both(const struct rcpu *c)
 {
 	return apply_setup(&T[TK], c) || apply_setup(&T[TC], c) ? -1 : 0;
@@ -713,7 +948,10 @@ static int open_fds(int t)
 
 	fds[t][FD_A] = new_eventfd();
 	fds[t][FD_B] = new_eventfd();
-	if (fds[t][FD_A] < 0 || fds[t][FD_B] < 0 || pipe(p))
+	fds[t][FD_C] = new_eventfd();
+	fds[t][FD_D] = new_eventfd();
+	if (fds[t][FD_A] < 0 || fds[t][FD_B] < 0 || fds[t][FD_C] < 0 || fds[t][FD_D] < 0 ||
+	    pipe(p))
 		return -1;
 	fds[t][FD_PIPE] = p[0];
 	fds[t][FD_CLOSED] = 1000 + t;	/* checked closed below */
@@ -721,19 +959,24 @@ static int open_fds(int t)
 	return fcntl(fds[t][FD_CLOSED], F_GETFD) < 0 ? 0 : -1;
 }
 
-/* Both targets, fresh, set up as flat xAPICs with IDs 0..N-1. */
+/*
+ * Both targets, fresh, set up as flat xAPICs with IDs 0..N-1; both start
+ * with KVM_CREATE_IRQCHIP's routing table.
+ */
 static int targets_up(bool lapics)
 {
 	long xen;
 
 	if (!kvm_available() || !kic_module_loaded())
 		return -2;
-	if (vm_init_kvm(&T[TK], N) || vm_init_kic(&T[TC], N))
+	if (vm_init_kvm(&T[TK], N) ||
+	    resample_vm_init(&T[TC], N, KVM_IRQCHIP_CREATE_DEFAULT_ROUTING))
 		return -1;
 	if (open_fds(TK) || open_fds(TC))
 		return -1;
 	xen = check_ext(T[TK].sys_fd, KVM_CAP_XEN_HVM);
 	kvm_has_xen = xen > 0;
+	table.e = NULL;
 	return lapics ? setup_both(flat_setup) : 0;
 }
 
@@ -982,9 +1225,9 @@ static void route_case(struct __test_metadata *_metadata, const char *name,
 		 "KVM_SET_GSI_ROUTING: %s", name);
 }
 
-static void line_case(uint32_t gsi, uint32_t level, unsigned int ctx, const char *what)
+static void line_case(uint32_t gsi, uint32_t level, const char *what)
 {
-	run_case(F_ROUTING, (struct ccase){ .op = OP_LINE, .gsi = gsi, .level = level, .ctx = ctx },
+	run_case(F_ROUTING, (struct ccase){ .op = OP_LINE, .gsi = gsi, .level = level },
 		 "KVM_IRQ_LINE_STATUS gsi %u level %u (%s)", gsi, level, what);
 }
 
@@ -1010,9 +1253,9 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 
 	/* before any KVM_SET_GSI_ROUTING: KVM's default pin routes */
 	for (uint32_t g = 0; g < 24; g += 3)
-		line_case(g, 1, CTX_FRESH, "table at creation");
-	line_case(24, 1, CTX_FRESH, "table at creation");
-	line_case(4095, 1, CTX_FRESH, "table at creation");
+		line_case(g, 1, "table at creation");
+	line_case(24, 1, "table at creation");
+	line_case(4095, 1, "table at creation");
 
 	/* every type x every entry flag */
 	for (unsigned int t = 0; t < ARRAY_SIZE(types); t++) {
@@ -1159,16 +1402,15 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 			route_pin(10, KVM_IRQCHIP_IOAPIC, 10),
 			route_msi(4095, msi_addr(1, true, false), 0, msi_data(0x59, DM_FIXED, 0)),
 		};
-		static const struct { uint32_t gsi, level; unsigned int ctx; } l[] = {
-			{ 5, 1, 0 }, { 5, 0, 0 }, { 6, 1, 0 }, { 7, 1, 0 }, { 8, 1, 0 },
-			{ 8, 0, 0 }, { 9, 1, CTX_PIN }, { 9, 0, CTX_PIN }, { 10, 1, CTX_PIN },
-			{ 10, 0, CTX_PIN }, { 11, 1, 0 }, { 4095, 1, 0 }, { 4096, 1, 0 },
-			{ 100000, 1, 0 },
+		static const struct { uint32_t gsi, level; } l[] = {
+			{ 5, 1 }, { 5, 0 }, { 6, 1 }, { 7, 1 }, { 8, 1 }, { 8, 0 }, { 9, 1 },
+			{ 9, 0 }, { 10, 1 }, { 10, 0 }, { 11, 1 }, { 4095, 1 }, { 4096, 1 },
+			{ 100000, 1 },
 		};
 
 		route_case(_metadata, "msi and pin routes", t, 8, 0);
 		for (unsigned int i = 0; i < ARRAY_SIZE(l); i++)
-			line_case(l[i].gsi, l[i].level, l[i].ctx, "msi and pin routes");
+			line_case(l[i].gsi, l[i].level, "msi and pin routes");
 	}
 
 	/* 32-bit IDs: address_hi[7:0] in routes and KVM_SIGNAL_MSI */
@@ -1214,7 +1456,8 @@ static void irqfd_case(int fdk, uint32_t gsi, uint32_t flags, int rfdk, const ch
 
 	run_case(F_IRQFD,
 		 (struct ccase){ .op = OP_IRQFD, .fdk = fdk, .gsi = gsi,
-				 .iflags = flags, .rfdk = rfdk },
+				 .iflags = flags, .rfdk = rfdk,
+				 .ctx = pin_routed(gsi) ? 0 : CTX_NOPIN },
 		 "KVM_IRQFD %s gsi %u flags %#x resamplefd %s (%s)", fdn[fdk], gsi, flags,
 		 fdn[rfdk], what);
 }
@@ -1246,8 +1489,7 @@ TEST_F_TIMEOUT(conf, irqfd_cases, 120)
 	if (up == -2)
 		SKIP(return, "/dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
-	ASSERT_EQ(0, set_routing(T[TK].fd, rt, 3));
-	ASSERT_EQ(0, set_routing(T[TC].fd, rt, 3));
+	ASSERT_EQ(0, table_both(rt, 3));
 
 	/* every flag combination, on an MSI route, a pin route, no route */
 	for (uint32_t g = 1; g <= 3; g++) {
@@ -1294,8 +1536,7 @@ TEST_F_TIMEOUT(conf, irqfd_cases, 120)
 		c.data = msi_data(0x52, DM_FIXED, false);
 		NAME(&c, "signal an unbound eventfd after replacing the table");
 		check(F_IRQFD, &c, false);
-		ASSERT_EQ(0, set_routing(T[TK].fd, rt, 3));
-		ASSERT_EQ(0, set_routing(T[TC].fd, rt, 3));
+		ASSERT_EQ(0, table_both(rt, 3));
 		ASSERT_EQ(0, efd_signal(fds[TK][FD_B]));
 		ASSERT_EQ(0, efd_signal(fds[TC][FD_B]));
 		memset(&c, 0, sizeof(c));
@@ -1613,6 +1854,914 @@ TEST_F_TIMEOUT(conf, random_msis, 150)
 	}
 	printf("# random_msis: seed %llu, %u messages\n", (unsigned long long)seed, sent);
 	FAMILY_DONE(F_RANDOM);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. Pins: the IOAPIC and the PICs                                     */
+
+#define IOAPIC_BASE	0xfec00000ull
+#define RTC_PIN		8
+#define RTE_MASKED	BIT_ULL(16)
+
+static bool pins_family(int fam)
+{
+	return fam == F_PINS || fam == F_PINS_RANDOM;
+}
+
+/* KVM_CREATE_IRQCHIP's chips: the PICs cleared, every IOAPIC entry masked */
+static void pins_reset(struct pins *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pic[0].elcr_mask = 0xf8;
+	p->pic[1].elcr_mask = 0xde;
+	p->io.base_address = IOAPIC_BASE;
+	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
+		p->io.redirtbl[i].bits = RTE_MASKED;
+}
+
+/*
+ * After a difference: both targets get the reset chips back, uncounted,
+ * so that one difference does not make every later case differ.
+ */
+static void pins_resync(void)
+{
+	struct pins p;
+
+	pins_reset(&p);
+	set_pins(T[TK].fd, &p);
+	set_pins(T[TC].fd, &p);
+}
+
+/* one redirection entry, as the cases describe it */
+struct rte {
+	uint32_t vec, dm, dest;
+	bool logical, level, masked, rirr;
+};
+
+/* an entry for one pin, in the tables of the cases */
+struct pin_rte {
+	unsigned int pin;
+	struct rte r;
+};
+
+static bool pins_hashing;
+
+static uint64_t rte_raw(const struct rte *r)
+{
+	return (uint64_t)(r->vec & 0xff) | (uint64_t)(r->dm & 7) << 8 |
+	       (uint64_t)r->logical << 11 | (uint64_t)r->rirr << 14 |
+	       (uint64_t)r->level << 15 | (uint64_t)r->masked << 16 |
+	       (uint64_t)(r->dest & 0xff) << 56;
+}
+
+/*
+ * The entry's bits.  The IOAPIC sends its messages down the path MSIs take,
+ * so lowest-priority entries follow the MSI rules (top of the file) for the
+ * flat set-up the pins cases run with.
+ */
+static uint64_t rte_bits(struct rte r)
+{
+	struct rmsg m = { .dest = r.dest, .vec = r.vec, .dm = r.dm,
+			  .logical = r.logical, .level = r.level };
+
+	avoid_kvm_ambiguity(flat_setup, &m);
+	if (!pins_hashing && lowest(&m))
+		m.dm = DM_FIXED;
+	r.dm = m.dm;
+	return rte_raw(&r);
+}
+
+static void put_rtes(struct pins *p, const struct pin_rte *t, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p->io.redirtbl[t[i].pin].bits = rte_bits(t[i].r);
+}
+
+static const char *rte_name(char *buf, size_t n, uint64_t b)
+{
+	static const char *const dm[8] = { "fixed", "lowest", "SMI", "dm 3", "NMI", "INIT",
+					   "SIPI", "ExtINT" };
+
+	snprintf(buf, n, "%s %s %s %#x vec %#x%s%s", b >> 15 & 1 ? "level" : "edge",
+		 dm[b >> 8 & 7], b >> 11 & 1 ? "logical" : "physical",
+		 (unsigned int)(b >> 56), (unsigned int)(b & 0xff),
+		 b >> 16 & 1 ? " masked" : "", b >> 14 & 1 ? " remote-IRR" : "");
+	return buf;
+}
+
+/* check() a case of a pins family; state carries over from case to case */
+static void
+pin_case(int fam, struct ccase c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c.name, sizeof(c.name), fmt, ap);
+	va_end(ap);
+	check(fam, &c, true);
+}
+
+/* a fresh start: vectors cleared (uncounted), then the three chips set */
+static void pins_start(int fam, const struct pins *p, const char *what)
+{
+	vm_clear_vectors(&T[TK]);
+	vm_clear_vectors(&T[TC]);
+	pin_case(fam, (struct ccase){ .op = OP_SET_PINS, .pins = p },
+		 "KVM_SET_IRQCHIP x3: %s", what);
+}
+
+static void pin_line(int fam, uint32_t gsi, uint32_t level, unsigned int ctx, const char *what)
+{
+	pin_case(fam, (struct ccase){ .op = OP_LINE, .gsi = gsi, .level = level, .ctx = ctx },
+		 "KVM_IRQ_LINE_STATUS gsi %u level %u (%s)", gsi, level, what);
+}
+
+static void line_status(int fam, uint32_t gsi, uint32_t level, const char *what)
+{
+	pin_line(fam, gsi, level, 0, what);
+}
+
+static void line_plain(int fam, uint32_t gsi, uint32_t level, const char *what)
+{
+	pin_case(fam, (struct ccase){ .op = OP_LINE_PLAIN, .gsi = gsi, .level = level },
+		 "KVM_IRQ_LINE gsi %u level %u (%s)", gsi, level, what);
+}
+
+/* raise, raise again, lower, raise without status, lower, raise as 2, lower */
+static void line_steps(int fam, uint32_t gsi, const char *what)
+{
+	line_status(fam, gsi, 1, what);
+	line_status(fam, gsi, 1, what);
+	line_status(fam, gsi, 0, what);
+	line_plain(fam, gsi, 1, what);
+	line_status(fam, gsi, 0, what);
+	line_status(fam, gsi, 2, what);
+	line_plain(fam, gsi, 0, what);
+}
+
+static void chip_case(int fam, uint32_t id, const void *st, size_t len, const char *what)
+{
+	struct kvm_irqchip ch;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.chip_id = id;
+	memcpy(&ch.chip, st, len);
+	pin_case(fam, (struct ccase){ .op = OP_SET_CHIP, .chip = &ch },
+		 "KVM_SET_IRQCHIP chip %u: %s", id, what);
+}
+
+/* xorshift state of section 4; a PIC as a saved guest might leave it */
+static void random_pic(struct kvm_pic_state *s, bool slave)
+{
+	memset(s, 0, sizeof(*s));
+	s->elcr_mask = slave ? 0xde : 0xf8;
+	s->last_irr = rnd(256);
+	s->irr = rnd(256);
+	s->imr = rnd(3) ? rnd(256) : 0;
+	s->isr = rnd(3) ? 0 : 1u << rnd(8) | (rnd(4) ? 0 : rnd(256));
+	s->priority_add = rnd(8);
+	s->irq_base = rnd(32) << 3;
+	s->read_reg_select = rnd(2);
+	s->special_mask = rnd(4) == 0;
+	s->init_state = rnd(6) ? 0 : rnd(4);
+	s->auto_eoi = rnd(2);
+	s->rotate_on_auto_eoi = rnd(4) == 0;
+	s->special_fully_nested_mode = rnd(4) == 0;
+	s->init4 = rnd(2);
+	s->elcr = rnd(256) & s->elcr_mask;
+}
+
+/*
+ * A random entry.  The RTC entry is fixed or lowest priority with a vector
+ * (0xf0-0xff) no other entry has; see random_ioapic().
+ */
+static uint64_t random_rte(bool rtc)
+{
+	static const uint32_t other[] = { DM_NMI, DM_SMI, DM_INIT, DM_EXTINT, DM_SIPI,
+					  DM_RESERVED };
+	uint32_t k = rnd(rtc ? 17 : 20);
+	struct rte r = {
+		.vec = rtc ? 0xf0 + rnd(0x10) : 0x10 + rnd(0xe0),
+		.dm = k < 12 ? DM_FIXED : k < 17 ? DM_LOWEST : other[rnd(6)],
+		.logical = rnd(3) == 0,
+		.level = rnd(2),
+		.masked = rnd(4) == 0,
+	};
+
+	r.rirr = r.level && rnd(4) == 0;
+	if (r.logical)
+		r.dest = rnd(8) ? 1u << rnd(8) | (rnd(2) ? rnd(256) : 0) : 0xff;
+	else
+		r.dest = rnd(10) < 8 ? rnd(N) : rnd(2) ? 0xff : rnd(256);
+	return rte_bits(r) | (rnd(4) ? 0 : 1ull << 13);	/* polarity: stored only */
+}
+
+/*
+ * A random IOAPIC; @rtc is the RTC entry to keep, or 0 for a new one.  The
+ * random family keeps the RTC entry for a whole state, so only vCPUs it
+ * addresses ever hold its vector (see m_rtc_outside), and its deliveries
+ * are all vectored (see m_rtc_nonvectored).
+ */
+static void random_ioapic(struct kvm_ioapic_state *io, uint64_t rtc)
+{
+	memset(io, 0, sizeof(*io));
+	io->base_address = IOAPIC_BASE;
+	io->id = rnd(16);
+	io->ioregsel = rnd(256);
+	io->irr = rnd(3) ? 0 : rnd(1u << 24) & rnd(1u << 24);
+	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++) {
+		if (i == RTC_PIN && rtc)
+			io->redirtbl[i].bits = rtc;
+		else
+			io->redirtbl[i].bits = rnd(5) ? random_rte(i == RTC_PIN) : RTE_MASKED;
+	}
+}
+
+static void random_pins(struct pins *p)
+{
+	random_pic(&p->pic[0], false);
+	random_pic(&p->pic[1], true);
+	random_ioapic(&p->io, 0);
+}
+
+/* KVM_CREATE_IRQCHIP's table, for table_both() */
+static struct kvm_irq_routing_entry default_rt[RESAMPLE_DEFAULT_ROUTES];
+
+/* 5a. KVM_GET_IRQCHIP / KVM_SET_IRQCHIP */
+static void pins_roundtrip(void)
+{
+	static const uint32_t bad_ids[] = { 3, 4, 0x80000000u, 0xffffffffu };
+	static const struct kvm_pic_state pics[] = {
+		{ .imr = 0xff },
+		{ .last_irr = 0x42, .irr = 0x5a, .imr = 0x0f, .isr = 0x10 },
+		{ .irr = 0xff, .elcr = 0xf8 },
+		{ .irq_base = 0x70, .init4 = 1, .auto_eoi = 1, .special_fully_nested_mode = 1,
+		  .priority_add = 3, .rotate_on_auto_eoi = 1 },
+		{ .init_state = 2, .read_reg_select = 1, .poll = 1, .special_mask = 1 },
+		{ .irr = 0xff },
+		{ .irr = 0x81, .isr = 0x01, .priority_add = 7 },
+	};
+	struct kvm_irqchip ch;
+	struct pins p;
+	char n[96];
+
+	for (unsigned int id = 0; id < 3; id++)
+		pin_case(F_PINS, (struct ccase){ .op = OP_GET_CHIP, .reg = id },
+			 "KVM_GET_IRQCHIP chip %u at creation", id);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad_ids); i++) {
+		memset(&ch, 0, sizeof(ch));
+		ch.chip_id = bad_ids[i];
+		pin_case(F_PINS, (struct ccase){ .op = OP_GET_CHIP, .reg = bad_ids[i] },
+			 "KVM_GET_IRQCHIP chip %#x", bad_ids[i]);
+		pin_case(F_PINS, (struct ccase){ .op = OP_SET_CHIP, .chip = &ch },
+			 "KVM_SET_IRQCHIP chip %#x", bad_ids[i]);
+	}
+	pin_case(F_PINS, (struct ccase){ .op = OP_SET_CHIP },
+		 "KVM_SET_IRQCHIP, NULL argument");
+	for (unsigned int id = 0; id < 4; id++)
+		for (uint32_t set = 0; set < 2; set++)
+			pin_case(F_PINS,
+				 (struct ccase){ .op = OP_NO_IRQCHIP, .reg = id, .level = set },
+				 "KVM_%s_IRQCHIP chip %u before the irqchip exists",
+				 set ? "SET" : "GET", id);
+
+	/* the PICs one by one: the slave's request pulses master pin 2 */
+	for (unsigned int c = 0; c < 2; c++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(pics); i++) {
+			struct kvm_pic_state s = pics[i];
+
+			s.elcr_mask = c ? 0xde : 0xf8;
+			s.elcr &= s.elcr_mask;
+			chip_case(F_PINS, c, &s, sizeof(s), "a fixed PIC state");
+		}
+		pins_reset(&p);
+		chip_case(F_PINS, c, &p.pic[c], sizeof(p.pic[c]), "back to reset");
+	}
+	/*
+	 * Every KVM_SET_IRQCHIP, of any chip ID, re-evaluates the PICs: a
+	 * requesting slave pulses master IR2 each time, which sets IRR 2
+	 * again once an earlier pulse has cleared last_irr 2.
+	 */
+	pins_reset(&p);
+	p.pic[1].irr = 0x10;
+	chip_case(F_PINS, 1, &p.pic[1], sizeof(p.pic[1]), "slave request, master idle");
+	p.pic[0].last_irr = 0x04;
+	chip_case(F_PINS, 0, &p.pic[0], sizeof(p.pic[0]),
+		  "master, last_irr 2 set, irr 2 clear, slave requesting");
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io),
+		  "IOAPIC at reset while the slave requests");
+	chip_case(F_PINS, 1, &p.pic[1], sizeof(p.pic[1]), "slave request, master idle");
+	chip_case(F_PINS, 0, &p.pic[0], sizeof(p.pic[0]),
+		  "master, last_irr 2 set, irr 2 clear, slave requesting");
+	memset(&ch, 0, sizeof(ch));
+	ch.chip_id = 3;
+	pin_case(F_PINS, (struct ccase){ .op = OP_SET_CHIP, .chip = &ch },
+		 "KVM_SET_IRQCHIP chip 3 while the slave requests");
+	chip_case(F_PINS, 1, &p.pic[1], sizeof(p.pic[1]), "slave request, master idle");
+	p.pic[0].last_irr = 0;
+	p.pic[0].imr = 0x04;
+	chip_case(F_PINS, 0, &p.pic[0], sizeof(p.pic[0]), "master, cascade pin masked");
+	p.pic[0].elcr = 0x07;	/* outside elcr_mask */
+	chip_case(F_PINS, 0, &p.pic[0], sizeof(p.pic[0]), "master ELCR outside its mask");
+
+	/* the IOAPIC: entries of every kind, with and without pins in irr */
+	for (unsigned int k = 0; k < 3; k++) {
+		pins_reset(&p);
+		p.io.id = 5;
+		p.io.ioregsel = 0x10 + k;
+		for (unsigned int i = 0; i < KVM_IOAPIC_NUM_PINS; i++) {
+			struct rte r = {
+				.vec = 0x40 + i * 5 + k, .dest = i % N, .level = i & 1,
+				.masked = i % 3 == 0, .rirr = i % 4 == 1,
+				.dm = i % 6 == 5 ? DM_LOWEST : i == 7 ? DM_NMI :
+				      i == 13 ? DM_EXTINT : DM_FIXED,
+				.logical = i % 5 == 4,
+			};
+
+			if (r.logical)
+				r.dest = 1u << (i % N) | 0x01;
+			p.io.redirtbl[i].bits = rte_bits(r);
+		}
+		if (k == 1)
+			p.io.irr = 0x00ffffff;
+		if (k == 2)
+			p.io.irr = 0x00a5a5a5;
+		chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io),
+			  k == 0 ? "IOAPIC entries, irr 0" : "IOAPIC entries and irr");
+	}
+	pins_reset(&p);
+	p.io.redirtbl[3].bits = rte_bits((struct rte){ .vec = 0x53, .dest = 3, .rirr = 1 });
+	p.io.irr = 1u << 3;
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io), "edge entry with remote IRR");
+	p.io.base_address = IOAPIC_BASE + 0x1000;
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io), "base address moved");
+	pins_reset(&p);
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io), "back to reset");
+
+	/* seeded random states of all three */
+	for (unsigned int i = 0; i < 60; i++) {
+		random_pins(&p);
+		pins_start(F_PINS, &p, "random state");
+		if (i % 10 == 0) {
+			snprintf(n, sizeof(n), "random state %u again", i);
+			pin_case(F_PINS, (struct ccase){ .op = OP_SET_PINS, .pins = &p }, "%s", n);
+		}
+	}
+	pins_reset(&p);
+	pins_start(F_PINS, &p, "reset");
+}
+
+/* 5b. KVM_IRQ_LINE(_STATUS) on every GSI, per kind of IOAPIC entry */
+static void pins_line_sweep(void)
+{
+	static const struct rte kinds[] = {
+		{ .dm = DM_FIXED },
+		{ .dm = DM_FIXED, .level = 1 },
+		{ .dm = DM_FIXED, .masked = 1 },
+		{ .dm = DM_FIXED, .level = 1, .masked = 1 },
+		{ .dm = DM_FIXED, .level = 1, .rirr = 1 },
+		{ .dm = DM_FIXED, .logical = 1 },
+		{ .dm = DM_LOWEST, .logical = 1, .level = 1 },
+		{ .dm = DM_LOWEST },
+		{ .dm = DM_NMI },
+		{ .dm = DM_NMI, .level = 1 },
+		{ .dm = DM_EXTINT },
+		{ .dm = DM_FIXED, .dest = 0x40 },
+		{ .dm = DM_FIXED, .dest = 0xff, .level = 1 },
+	};
+	static const uint32_t beyond[] = { 24, 25, 31, 100, 4095, 4096, 0xffffffffu };
+	struct pins p;
+	char n[96], what[128];
+
+	for (uint32_t g = 0; g < KVM_IOAPIC_NUM_PINS; g++) {
+		for (unsigned int k = 0; k < ARRAY_SIZE(kinds); k++) {
+			struct rte r = kinds[k];
+
+			r.vec = 0x20 + (g * ARRAY_SIZE(kinds) + k) % 0xe0;
+			if (!r.dest && r.logical)
+				r.dest = r.dm == DM_LOWEST ? 0x0f : 1u << (g % N) | 1;
+			else if (!r.dest)
+				r.dest = g % N;
+			pins_reset(&p);
+			p.io.redirtbl[g].bits = rte_bits(r);
+			/* the PIC side of GSI 0-15: edge, masked or level */
+			if (k % 3 == 1) {
+				p.pic[0].imr = 0xff;
+				p.pic[1].imr = 0xff;
+			} else if (k % 3 == 2) {
+				p.pic[0].elcr = 0xff;
+				p.pic[1].elcr = 0xff;
+			}
+			snprintf(what, sizeof(what), "pin %u %s, PIC %s", g,
+				 rte_name(n, sizeof(n), p.io.redirtbl[g].bits),
+				 k % 3 == 1 ? "masked" : k % 3 == 2 ? "level" : "edge");
+			pins_start(F_PINS, &p, what);
+			line_steps(F_PINS, g, what);
+		}
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(beyond); i++) {
+		line_status(F_PINS, beyond[i], 1, "no route");
+		line_status(F_PINS, beyond[i], 0, "no route");
+	}
+}
+
+/* 5c. The RTC pin: KVM_IRQ_LINE_STATUS coalesces until the EOI */
+static void pins_rtc(struct __test_metadata *_metadata)
+{
+	struct kvm_irq_routing_entry rt[2] = {
+		route_pin(100, KVM_IRQCHIP_IOAPIC, RTC_PIN),
+		route_pin(8, KVM_IRQCHIP_IOAPIC, 9),
+	};
+	static const struct rte kinds[] = {
+		{ .vec = 0x68, .dest = 1 },
+		{ .vec = 0x69, .dest = 0x0f, .logical = 1 },
+		{ .vec = 0x6a, .dest = 2, .level = 1 },
+		{ .vec = 0x6b, .dest = 3, .masked = 1 },
+	};
+	struct pins p;
+	char n[96], what[128];
+
+	for (unsigned int k = 0; k < ARRAY_SIZE(kinds); k++) {
+		pins_reset(&p);
+		p.pic[0].imr = 0xff;
+		p.pic[1].imr = 0xff;
+		p.io.redirtbl[RTC_PIN].bits = rte_bits(kinds[k]);
+		rte_name(n, sizeof(n), p.io.redirtbl[RTC_PIN].bits);
+		snprintf(what, sizeof(what), "RTC %s", n);
+		pins_start(F_PINS, &p, what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		line_status(F_PINS, 8, 1, what);	/* no EOI yet: coalesced */
+		line_status(F_PINS, 8, 0, what);
+		line_plain(F_PINS, 8, 1, what);		/* not tracked */
+		line_plain(F_PINS, 8, 0, what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		pin_case(F_PINS, (struct ccase){ .op = OP_CLEAR_VECTORS, .level = 1, .vcpu = 0 },
+			 "%s: KVM_SET_LAPIC clears vCPU 0's vectors", what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		pin_case(F_PINS, (struct ccase){ .op = OP_CLEAR_VECTORS },
+			 "%s: KVM_SET_LAPIC clears every vector", what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		/* KVM_SET_IRQCHIP of the IOAPIC recounts the EOIs owed */
+		chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io), what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+		p.io.irr = 1u << RTC_PIN;
+		p.io.redirtbl[RTC_PIN].bits &= ~RTE_MASKED;
+		pin_case(F_PINS, (struct ccase){ .op = OP_CLEAR_VECTORS },
+			 "%s: KVM_SET_LAPIC clears every vector", what);
+		chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io),
+			  "RTC unmasked, pin in irr");
+		line_status(F_PINS, 8, 0, what);
+		line_status(F_PINS, 8, 1, what);
+		line_status(F_PINS, 8, 0, what);
+	}
+	/* the RTC pin through another GSI, and GSI 8 elsewhere */
+	pins_reset(&p);
+	p.io.redirtbl[RTC_PIN].bits = rte_bits(kinds[0]);
+	p.io.redirtbl[9].bits = rte_bits((struct rte){ .vec = 0x79, .dest = 4 });
+	pins_start(F_PINS, &p, "RTC and pin 9 unmasked");
+	pin_case(F_PINS, (struct ccase){ .op = OP_ROUTE, .e = rt, .nr = 2 },
+		 "KVM_SET_GSI_ROUTING: gsi 100 to the RTC pin, gsi 8 to pin 9");
+	table.e = rt;
+	table.nr = 2;
+	for (int i = 0; i < 3; i++) {
+		line_status(F_PINS, 100, 1, "gsi 100 on the RTC pin");
+		line_status(F_PINS, 100, 0, "gsi 100 on the RTC pin");
+		line_status(F_PINS, 8, 1, "gsi 8 on pin 9");
+		line_status(F_PINS, 8, 0, "gsi 8 on pin 9");
+	}
+	ASSERT_EQ(0, table_both(default_rt, RESAMPLE_DEFAULT_ROUTES));
+
+	/* an RTC entry in NMI mode: no vector for KVM_SET_LAPIC to find */
+	pins_reset(&p);
+	p.pic[0].imr = 0xff;
+	p.pic[1].imr = 0xff;
+	p.io.redirtbl[RTC_PIN].bits = rte_bits((struct rte){ .dest = 4, .dm = DM_NMI });
+	pins_start(F_PINS, &p, "RTC entry in NMI mode");
+	line_status(F_PINS, 8, 1, "RTC NMI");
+	line_status(F_PINS, 8, 0, "RTC NMI");
+	line_status(F_PINS, 8, 1, "RTC NMI");
+	line_status(F_PINS, 8, 0, "RTC NMI");
+	pin_case(F_PINS, (struct ccase){ .op = OP_CLEAR_VECTORS },
+		 "RTC NMI: KVM_SET_LAPIC on every vCPU");
+	pin_line(F_PINS, 8, 1, CTX_RTC_NMI, "RTC NMI, after KVM_SET_LAPIC");
+	line_status(F_PINS, 8, 0, "RTC NMI");
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io), "RTC NMI, recount");
+	line_status(F_PINS, 8, 1, "RTC NMI, after KVM_SET_IRQCHIP");
+	line_status(F_PINS, 8, 0, "RTC NMI, after KVM_SET_IRQCHIP");
+
+	/* the RTC vector held by a vCPU the RTC entry does not address */
+	pins_reset(&p);
+	p.pic[0].imr = 0xff;
+	p.pic[1].imr = 0xff;
+	p.io.redirtbl[RTC_PIN].bits = rte_bits(kinds[0]);
+	p.io.redirtbl[9].bits = rte_bits((struct rte){ .vec = kinds[0].vec, .dest = 5 });
+	pins_start(F_PINS, &p, "RTC to vCPU 1, pin 9 with the RTC vector to vCPU 5");
+	line_status(F_PINS, 9, 1, "RTC vector to vCPU 5");
+	line_status(F_PINS, 9, 0, "RTC vector to vCPU 5");
+	chip_case(F_PINS, KVM_IRQCHIP_IOAPIC, &p.io, sizeof(p.io),
+		  "RTC tracking rebuilt, vCPU 5 holding the RTC vector");
+	pin_line(F_PINS, 8, 1, CTX_RTC_OUT, "vCPU 5 holds the RTC vector");
+	line_status(F_PINS, 8, 0, "RTC after the difference");
+}
+
+/* 5c'. No eligible vCPU: every LAPIC software-disabled */
+static void pins_nobody(struct __test_metadata *_metadata)
+{
+	static const struct pin_rte rtes[] = {
+		{ 16, { .vec = 0xa0, .dest = 0xff, .logical = 1, .level = 1, .dm = DM_LOWEST } },
+		{ 17, { .vec = 0xa1, .dest = 0xff, .logical = 1, .dm = DM_LOWEST } },
+		{ 18, { .vec = 0xa2, .dest = 0xff, .level = 1 } },
+	};
+	struct rcpu off[N];
+	struct pins p;
+
+	memcpy(off, flat_setup, sizeof(off));
+	for (unsigned int i = 0; i < N; i++)
+		off[i].sw = false;
+	ASSERT_EQ(0, setup_both(off));
+	pins_reset(&p);
+	for (unsigned int i = 0; i < ARRAY_SIZE(rtes); i++)	/* as is: nobody to pick */
+		p.io.redirtbl[rtes[i].pin].bits = rte_raw(&rtes[i].r);
+	pins_start(F_PINS, &p, "software-disabled LAPICs; lowest-priority logical broadcasts");
+	line_status(F_PINS, 18, 1, "level fixed broadcast to disabled LAPICs");
+	line_status(F_PINS, 18, 0, "level fixed broadcast to disabled LAPICs");
+	pin_line(F_PINS, 17, 1, CTX_NOBODY, "edge, no eligible vCPU");
+	line_status(F_PINS, 17, 0, "edge, no eligible vCPU");
+	/* last: KVM sets remote IRR, which resets both (pins_resync()) */
+	pin_line(F_PINS, 16, 1, CTX_NOBODY, "level, no eligible vCPU");
+	ASSERT_EQ(0, setup_both(flat_setup));
+}
+
+/* 5d. The PICs: edge and level, masks, requests in service, the cascade */
+static void pins_pic(struct __test_metadata *_metadata)
+{
+	static struct kvm_irq_routing_entry pic_rt[16];
+	static const struct {
+		const char *what;
+		struct kvm_pic_state m, s;
+	} v[] = {
+		{ "edge, unmasked", { .imr = 0 }, { .imr = 0 } },
+		{ "ELCR 0xf8/0xde", { .elcr = 0xf8 }, { .elcr = 0xde } },
+		{ "ELCR 0xff both", { .elcr = 0xff }, { .elcr = 0xff } },
+		{ "IMR 0x55/0xaa", { .imr = 0x55 }, { .imr = 0xaa, .elcr = 0x0f } },
+		{ "master only cascade, slave IR0 in service", { .imr = 0xfb },
+		  { .isr = 0x01 } },
+		{ "slave priority_add 4, IR4 in service; master last_irr 2", { .last_irr = 0x04 },
+		  { .priority_add = 4, .isr = 0x10 } },
+		{ "special mask, ISR set", { .special_mask = 1, .isr = 0x08 },
+		  { .special_mask = 1, .isr = 0x02, .elcr = 0x02 } },
+		{ "special fully nested, auto-EOI, master ISR 2", { .special_fully_nested_mode = 1,
+		  .auto_eoi = 1, .isr = 0x04 }, { .auto_eoi = 1 } },
+	};
+	struct pins p;
+
+	for (uint32_t i = 0; i < 16; i++)
+		pic_rt[i] = route_pin(i, i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				      i % 8);
+	for (int tbl = 0; tbl < 2; tbl++) {
+		long r = tbl ? table_both(default_rt, RESAMPLE_DEFAULT_ROUTES) :
+			       table_both(pic_rt, 16);
+
+		ASSERT_EQ(0, r);
+		for (unsigned int k = 0; k < ARRAY_SIZE(v); k++) {
+			char what[128];
+
+			if (tbl && k > 3)
+				break;
+			pins_reset(&p);
+			p.pic[0] = v[k].m;
+			p.pic[1] = v[k].s;
+			p.pic[0].elcr_mask = 0xf8;
+			p.pic[1].elcr_mask = 0xde;
+			snprintf(what, sizeof(what), "PIC %s, %s", v[k].what,
+				 tbl ? "default table" : "PIC-only table");
+			for (uint32_t g = 0; g < 16; g++) {
+				if (g % 4 == 0)
+					pins_start(F_PINS, &p, what);
+				line_status(F_PINS, g, 1, what);
+				line_status(F_PINS, g, 1, what);
+				line_status(F_PINS, g, 0, what);
+				line_status(F_PINS, g, 1, what);
+				line_plain(F_PINS, g, 0, what);
+				line_status(F_PINS, g, 0, what);
+				line_status(F_PINS, g, 1, what);	/* left high */
+			}
+			for (uint32_t g = 0; g < 16; g++)
+				line_status(F_PINS, g, 0, what);
+		}
+	}
+}
+
+static const char *const fd_name[FD_ALL] = {
+	"eventfd A", "eventfd B", "pipe", "closed fd", "fd -1", "eventfd C", "eventfd D",
+};
+
+static void irqfd_pin_case(int fdk, uint32_t gsi, uint32_t flags, int rfdk, const char *what)
+{
+	struct ccase c = { .op = OP_IRQFD, .fdk = fdk, .gsi = gsi, .iflags = flags,
+			   .rfdk = rfdk, .ctx = pin_routed(gsi) ? 0 : CTX_NOPIN };
+
+	pin_case(F_PINS, c, "KVM_IRQFD %s gsi %u flags %#x resamplefd %s (%s)", fd_name[fdk],
+		 gsi, flags, fd_name[rfdk], what);
+}
+
+static void signal_case(int fdk, unsigned int ctx, const char *what)
+{
+	pin_case(F_PINS, (struct ccase){ .op = OP_SIGNAL, .fdk = fdk, .ctx = ctx },
+		 "signal %s (%s)", fd_name[fdk], what);
+}
+
+/* empty every eventfd's count, uncounted */
+static void drain_fds(void)
+{
+	uint64_t v;
+
+	for (int t = 0; t < 2; t++)
+		for (int k = FD_A; k < FD_ALL; k++)
+			while (is_eventfd(k) && read(fds[t][k], &v, sizeof(v)) == sizeof(v))
+				;
+}
+
+/* 5e. Routes to any pin, GSIs sharing a pin, one GSI on several chips */
+static void pins_routes(struct __test_metadata *_metadata)
+{
+	const struct kvm_irq_routing_entry rt[] = {
+		route_pin(0, KVM_IRQCHIP_IOAPIC, 2),
+		route_pin(9, KVM_IRQCHIP_PIC_MASTER, 1),
+		route_pin(100, KVM_IRQCHIP_IOAPIC, 5),
+		route_pin(101, KVM_IRQCHIP_IOAPIC, 6),
+		route_pin(102, KVM_IRQCHIP_IOAPIC, 6),
+		route_pin(200, KVM_IRQCHIP_PIC_SLAVE, 3),
+		route_pin(200, KVM_IRQCHIP_IOAPIC, 11),
+		route_pin(300, KVM_IRQCHIP_PIC_MASTER, 4),
+		route_pin(300, KVM_IRQCHIP_PIC_SLAVE, 4),
+		route_pin(300, KVM_IRQCHIP_IOAPIC, 12),
+		route_pin(400, KVM_IRQCHIP_IOAPIC, 8),
+		route_pin(4095, KVM_IRQCHIP_PIC_MASTER, 7),
+	};
+	static struct kvm_irq_routing_entry all[ARRAY_SIZE(rt) + 1];
+	static const uint32_t gsis[] = { 0, 9, 100, 101, 102, 200, 300, 400, 4095, 5, 2, 6 };
+	static const struct pin_rte rtes[] = {
+		{ 2, { .vec = 0x82, .dest = 2 } },
+		{ 5, { .vec = 0x85, .dest = 5, .level = 1 } },
+		{ 6, { .vec = 0x86, .dest = 0x30, .logical = 1 } },
+		{ 8, { .vec = 0x88, .dest = 0 } },
+		{ 11, { .vec = 0x8b, .dest = 0x0f, .logical = 1, .level = 1, .dm = DM_LOWEST } },
+		{ 12, { .vec = 0x8c, .dest = 3, .dm = DM_NMI } },
+	};
+	struct pins p;
+
+	memcpy(all, rt, sizeof(rt));
+	all[ARRAY_SIZE(rt)] = route_msi(5, msi_addr(5, false, false), 0,
+					msi_data(0x95, DM_FIXED, false));
+	pins_reset(&p);
+	put_rtes(&p, rtes, ARRAY_SIZE(rtes));
+	p.pic[0].elcr = 0x10;
+	p.pic[1].imr = 0xf7;
+	pin_case(F_PINS, (struct ccase){ .op = OP_ROUTE, .e = all, .nr = ARRAY_SIZE(all) },
+		 "KVM_SET_GSI_ROUTING: pins anywhere, shared, fanned out, one MSI");
+	table.e = all;
+	table.nr = ARRAY_SIZE(all);
+	pins_start(F_PINS, &p, "pins of the routes table");
+	for (unsigned int i = 0; i < ARRAY_SIZE(gsis); i++) {
+		line_status(F_PINS, gsis[i], 1, "routes table");
+		line_status(F_PINS, gsis[i], 1, "routes table");
+		line_status(F_PINS, gsis[i], 0, "routes table");
+		line_plain(F_PINS, gsis[i], 1, "routes table");
+		line_status(F_PINS, gsis[i], 0, "routes table");
+	}
+	/* two GSIs on pin 6: one line, one source */
+	line_status(F_PINS, 101, 1, "shared pin 6");
+	line_status(F_PINS, 102, 1, "shared pin 6");
+	line_status(F_PINS, 101, 0, "shared pin 6");
+	line_status(F_PINS, 102, 1, "shared pin 6");
+	line_status(F_PINS, 102, 0, "shared pin 6");
+	/* a resampler on an MSI GSI and on a GSI of the table */
+	irqfd_pin_case(FD_A, 5, KVM_IRQFD_FLAG_RESAMPLE, FD_B, "resample on an MSI GSI");
+	irqfd_unbind(5);
+	irqfd_pin_case(FD_A, 300, KVM_IRQFD_FLAG_RESAMPLE, FD_B, "resample on three pins");
+	signal_case(FD_A, 0, "the resampling irqfd of gsi 300");
+	irqfd_pin_case(FD_A, 300, KVM_IRQFD_FLAG_DEASSIGN, FD_B, "deassign");
+	/* the table replaced while pin 5 is high through gsi 100 */
+	line_status(F_PINS, 100, 1, "pin 5 high through gsi 100");
+	pin_case(F_PINS,
+		 (struct ccase){ .op = OP_ROUTE, .e = default_rt, .nr = RESAMPLE_DEFAULT_ROUTES },
+		 "KVM_SET_GSI_ROUTING: the default table again, pin 5 high");
+	table.e = default_rt;
+	table.nr = RESAMPLE_DEFAULT_ROUTES;
+	line_status(F_PINS, 100, 0, "gsi 100 has no route now");
+	line_status(F_PINS, 5, 1, "pin 5 through gsi 5");
+	line_status(F_PINS, 5, 0, "pin 5 through gsi 5");
+}
+
+/* 5f. irqfds on pin routes: assignment, pulses, resamplers */
+static void pins_irqfd(void)
+{
+	static const struct pin_rte rtes[] = {
+		{ 3, { .vec = 0x73, .dest = 3 } },
+		{ 4, { .vec = 0x74, .dest = 4, .level = 1 } },
+		{ 10, { .vec = 0x7a, .dest = 2, .level = 1, .masked = 1 } },
+		{ 20, { .vec = 0x94, .dest = 1, .level = 1, .masked = 1 } },
+	};
+	const uint32_t D = KVM_IRQFD_FLAG_DEASSIGN, R = KVM_IRQFD_FLAG_RESAMPLE;
+	struct pins p;
+
+	pins_reset(&p);
+	put_rtes(&p, rtes, ARRAY_SIZE(rtes));
+	p.pic[0].imr = 0xe7;
+	p.pic[0].elcr = 0x10;
+	drain_fds();
+	pins_start(F_PINS, &p, "irqfd pins: 3 edge, 4 level, 10 and 20 level masked");
+
+	/* a plain irqfd: a pulse per signal */
+	irqfd_pin_case(FD_A, 3, 0, FD_B, "bind");
+	irqfd_pin_case(FD_A, 3, 0, FD_B, "bind again");
+	irqfd_pin_case(FD_A, 10, 0, FD_B, "bind to another gsi");
+	signal_case(FD_A, 0, "pulse on gsi 3");
+	signal_case(FD_A, 0, "pulse on gsi 3 again");
+	line_status(F_PINS, 3, 1, "held by KVM_IRQ_LINE");
+	signal_case(FD_A, CTX_HELD, "pulse on gsi 3 held high by KVM_IRQ_LINE");
+	line_status(F_PINS, 3, 0, "lowered by KVM_IRQ_LINE");
+	pins_start(F_PINS, &p, "irqfd pins again");
+	irqfd_pin_case(FD_A, 3, D, FD_B, "deassign");
+	irqfd_pin_case(FD_C, 10, 0, FD_B, "bind on a masked level pin");
+	signal_case(FD_C, 0, "pulse on masked level gsi 10");
+	irqfd_pin_case(FD_C, 10, D, FD_B, "deassign");
+	signal_case(FD_C, 0, "signal after deassign");
+	irqfd_pin_case(FD_C, 10, 0, FD_B, "bind while the eventfd is readable");
+	irqfd_pin_case(FD_C, 10, D, FD_B, "deassign");
+
+	/* resampling irqfds: held high until the pin is acknowledged */
+	irqfd_pin_case(FD_A, 4, R, FD_B, "resample on level gsi 4");
+	signal_case(FD_A, 0, "resample gsi 4");
+	signal_case(FD_A, 0, "resample gsi 4 again");
+	line_status(F_PINS, 4, 0, "lowered by KVM_IRQ_LINE while a resampler holds it");
+	line_status(F_PINS, 4, 1, "raised by KVM_IRQ_LINE while a resampler holds it");
+	line_status(F_PINS, 4, 0, "lowered by KVM_IRQ_LINE while a resampler holds it");
+	irqfd_pin_case(FD_C, 4, R, FD_D, "second resampler on gsi 4");
+	irqfd_pin_case(FD_C, 4, R, FD_B, "same eventfd again");
+	irqfd_pin_case(FD_D, 20, R, FD_B, "resamplefd B shared with gsi 20");
+	irqfd_pin_case(FD_B, 4, 0, FD_B, "plain irqfd next to the resamplers");
+	signal_case(FD_B, 0, "pulse next to a resampler holding gsi 4");
+	irqfd_pin_case(FD_B, 4, D, FD_B, "deassign the plain one");
+	irqfd_pin_case(FD_A, 4, D, FD_B, "deassign the first resampler");
+	irqfd_pin_case(FD_C, 4, D, FD_B, "deassign the last resampler: line lowered");
+	signal_case(FD_D, 0, "resample masked level gsi 20");
+	pin_case(F_PINS, (struct ccase){ .op = OP_REOPEN, .fdk = FD_D },
+		 "close eventfd D, gsi 20's resampler, and open a new one");
+	irqfd_pin_case(FD_D, 20, D, FD_B, "deassign after close");
+
+	/* assignment checks on pin GSIs and off them */
+	for (int r = FD_A; r < FD_ALL; r++) {
+		irqfd_pin_case(FD_A, 3, R, r, "resamplefd kinds");
+		irqfd_unbind(3);
+	}
+	for (int k = FD_PIPE; k < FD_NR; k++)
+		for (uint32_t f = 0; f <= R; f += R)
+			irqfd_pin_case(k, 3, f, FD_B, "not an eventfd");
+	irqfd_pin_case(FD_A, 24, R, FD_B, "resample, gsi beyond the table");
+	irqfd_unbind(24);
+	irqfd_pin_case(FD_A, 100, R, FD_B, "resample, gsi without route");
+	irqfd_unbind(100);
+	irqfd_pin_case(FD_A, 0xffffffffu, R, FD_B, "resample, gsi ~0");
+	irqfd_unbind(0xffffffffu);
+	irqfd_pin_case(FD_A, 24, 0, FD_B, "plain, gsi beyond the table");
+	signal_case(FD_A, 0, "pulse on gsi 24 (no route)");
+	irqfd_pin_case(FD_A, 24, D, FD_B, "deassign");
+	drain_fds();
+}
+
+/* 5g. Seeded random line operations on random IOAPIC/PIC states */
+static void random_table(struct kvm_irq_routing_entry *e, uint32_t *nr)
+{
+	*nr = 0;
+	for (uint32_t g = 0; g < 32; g++) {
+		if (rnd(3) == 0)
+			continue;
+		if (rnd(2))
+			e[(*nr)++] = route_pin(g, KVM_IRQCHIP_IOAPIC, rnd(KVM_IOAPIC_NUM_PINS));
+		if (rnd(2))
+			e[(*nr)++] = route_pin(g, KVM_IRQCHIP_PIC_MASTER, rnd(8));
+		if (rnd(3) == 0)
+			e[(*nr)++] = route_pin(g, KVM_IRQCHIP_PIC_SLAVE, rnd(8));
+	}
+}
+
+static int pins_up(void)
+{
+	int up = targets_up(true);
+
+	watch_fds = true;
+	pins_hashing = kvm_hashes_vectors();
+	resample_default_routes(default_rt);
+	return up;
+}
+
+TEST_F_TIMEOUT(conf, pins, 600)
+{
+	int up = pins_up();
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
+	rnd_state = 0x5eed;
+	pins_roundtrip();
+	pins_line_sweep();
+	pins_rtc(_metadata);
+	pins_nobody(_metadata);
+	pins_pic(_metadata);
+	pins_routes(_metadata);
+	pins_irqfd();
+	FAMILY_DONE(F_PINS);
+}
+
+#define RANDOM_PIN_OPS	20000
+
+/*
+ * One random operation on the state p was set to: a line raised or
+ * lowered, the RTC pin most often; one chip replaced (the RTC entry kept);
+ * vectors cleared with KVM_SET_LAPIC.
+ */
+static void random_pin_op(struct pins *p, const char *op)
+{
+	uint32_t r = rnd(100), gsi = rnd(10) ? rnd(24) : rnd(34);
+	uint32_t level = rnd(12) ? rnd(2) : 2, id = rnd(3), v = rnd(N + 1);
+	struct ccase c = { .op = OP_LINE_PLAIN, .gsi = gsi, .level = level };
+
+	if (r < 10) {
+		pin_line(F_PINS_RANDOM, RTC_PIN, level, 0, op);
+	} else if (r < 30) {
+		pin_case(F_PINS_RANDOM, c, "%s: KVM_IRQ_LINE gsi %u level %u", op, gsi, level);
+	} else if (r < 36 && id == KVM_IRQCHIP_IOAPIC) {
+		random_ioapic(&p->io, p->io.redirtbl[RTC_PIN].bits);
+		chip_case(F_PINS_RANDOM, id, &p->io, sizeof(p->io), op);
+	} else if (r < 36) {
+		random_pic(&p->pic[id], id);
+		chip_case(F_PINS_RANDOM, id, &p->pic[id], sizeof(p->pic[id]), op);
+	} else if (r < 39) {
+		c = (struct ccase){ .op = OP_CLEAR_VECTORS, .level = v < N, .vcpu = v % N };
+		pin_case(F_PINS_RANDOM, c, "%s: KVM_SET_LAPIC clears the vectors of %s %u",
+			 op, v < N ? "vCPU" : "every vCPU, not", v);
+	} else {
+		pin_line(F_PINS_RANDOM, gsi, level, 0, op);
+	}
+}
+
+TEST_F_TIMEOUT(conf, random_pins, 150)
+{
+	const char *env = getenv("KIC_SEED"), *secs = getenv("KIC_CONF_SECONDS");
+	uint64_t seed = env ? strtoull(env, NULL, 0) :
+			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
+	uint64_t end = now_ms() + 1000ull * (secs ? strtoul(secs, NULL, 0) : 30);
+	static struct kvm_irq_routing_entry rt[3 * 32];
+	unsigned int ops = 0, states = 0;
+	uint32_t nr;
+
+	printf("# random_pins: seed %llu (KIC_SEED=%llu replays it)\n",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	fflush(stdout);
+	int up = pins_up();
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
+	rnd_state = seed ? seed : 1;
+	while (ops < RANDOM_PIN_OPS && now_ms() < end) {
+		struct pins p;
+		char what[64];
+
+		states++;
+		if (rnd(4) == 0) {
+			random_table(rt, &nr);
+			pin_case(F_PINS_RANDOM, (struct ccase){ .op = OP_ROUTE, .e = rt, .nr = nr },
+				 "seed %llu state %u: KVM_SET_GSI_ROUTING, %u random pin routes",
+				 (unsigned long long)seed, states, nr);
+			table.e = rt;
+			table.nr = nr;
+		} else if (table.e != default_rt) {
+			ASSERT_EQ(0, table_both(default_rt, RESAMPLE_DEFAULT_ROUTES));
+		}
+		random_pins(&p);
+		snprintf(what, sizeof(what), "seed %llu state %u", (unsigned long long)seed,
+			 states);
+		pins_start(F_PINS_RANDOM, &p, what);
+		for (unsigned int k = 0; k < 40 && ops < RANDOM_PIN_OPS; k++, ops++) {
+			char op[96];
+
+			snprintf(op, sizeof(op), "%s op %u", what, k);
+			random_pin_op(&p, op);
+		}
+	}
+	printf("# random_pins: seed %llu, %u states, %u operations\n",
+	       (unsigned long long)seed, states, ops);
+	FAMILY_DONE(F_PINS_RANDOM);
 }
 
 /* Every documented difference must still be one. */

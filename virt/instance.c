@@ -137,7 +137,10 @@ static int kic_create(struct kic *kic, const struct kvm_irqchip_create *c)
 	const struct kic_model_ops *ops;
 	int r, i;
 
-	if (c->flags & ~KVM_IRQCHIP_CREATE_DEFAULT_ROUTING || c->pad)
+	if (c->flags & ~(KVM_IRQCHIP_CREATE_DEFAULT_ROUTING |
+			 KVM_IRQCHIP_CREATE_KVM_VM))
+		return -EINVAL;
+	if (!(c->flags & KVM_IRQCHIP_CREATE_KVM_VM) && c->kvm_vm_fd)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(c->reserved); i++)
 		if (c->reserved[i])
@@ -163,13 +166,15 @@ static int kic_create(struct kic *kic, const struct kvm_irqchip_create *c)
 		kic_vcpus_destroy(kic);
 		goto out;
 	}
-	if (c->flags & KVM_IRQCHIP_CREATE_DEFAULT_ROUTING) {
+	if (c->flags & KVM_IRQCHIP_CREATE_KVM_VM)
+		r = ops->attach_kvm ? ops->attach_kvm(kic, c->kvm_vm_fd) :
+				      -EOPNOTSUPP;
+	if (!r && c->flags & KVM_IRQCHIP_CREATE_DEFAULT_ROUTING)
 		r = kic_create_default_routing(kic, ops);
-		if (r) {
-			ops->destroy(kic);
-			kic_vcpus_destroy(kic);
-			goto out;
-		}
+	if (r) {
+		ops->destroy(kic);
+		kic_vcpus_destroy(kic);
+		goto out;
 	}
 	/* Pairs with kic_ops(): the model and vCPUs are visible first. */
 	smp_store_release(&kic->ops, ops);
@@ -322,6 +327,7 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 	case KVM_IRQCHIP_GET_COUNTERS:
 	case KVM_IRQCHIP_IO:
 	case KVM_IRQCHIP_EOIFD:
+	case KVM_IRQCHIP_EOI:
 		return -ENXIO;
 	default:
 		return -ENOTTY;
@@ -380,6 +386,19 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl, unsigned long arg)
 		if (copy_from_user(&args, argp, sizeof(args)))
 			return -EFAULT;
 		return kic_eoifd(kic, &args);
+	}
+	case KVM_IRQCHIP_EOI: {
+		struct kvm_irqchip_eoi eoi;
+		int i;
+
+		if (copy_from_user(&eoi, argp, sizeof(eoi)))
+			return -EFAULT;
+		if (eoi.flags)
+			return -EINVAL;
+		for (i = 0; i < ARRAY_SIZE(eoi.reserved); i++)
+			if (eoi.reserved[i])
+				return -EINVAL;
+		return ops->eoi ? ops->eoi(kic, eoi.vcpu, eoi.vector) : -ENOTTY;
 	}
 	case KVM_IRQCHIP_GET_VCPU_FD:
 		return kic_vcpu_get_fd(kic, arg);

@@ -100,6 +100,9 @@ int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 	u32 i, n = 0, pick;
 	int r = 0;
 
+	if (x86->bridge)
+		return kic_kvm_bridge_deliver(kic, irq, dest_map);
+
 	/* A physical broadcast cannot arbitrate: KVM sends it to all. */
 	if (!m.logical && m.dest == KIC_APIC_BROADCAST &&
 	    m.delivery_mode == KIC_APIC_DM_LOWEST)

@@ -15,6 +15,7 @@
  * the instance; quiesce stops the IOAPIC's deferred work before the
  * instance's workqueue goes.
  */
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include <kvm_irqchip/kic.h>
@@ -63,6 +64,7 @@ static void kic_x86_destroy(struct kic *kic)
 	struct kic_x86 *x86 = kic_x86(kic);
 	u32 i;
 
+	kic_kvm_bridge_detach(kic);
 	kic_pic_free(x86->pic);
 	kic_ioapic_free(x86->ioapic);
 	for (i = 0; i < kic->nr_vcpus; i++)
@@ -79,6 +81,8 @@ static int kic_x86_check_extension(long cap)
 		       KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	case KVM_IRQCHIP_CAP_X86_EXT_DEST_ID:
 		return 1;
+	case KVM_IRQCHIP_CAP_KVM_BRIDGE:
+		return kic_kvm_bridge_present();
 	default:
 		return 0;
 	}
@@ -298,11 +302,30 @@ static int kic_x86_set_irqchip(struct kic *kic, const struct kvm_irqchip *chip)
 					 &chip->chip.pic);
 	case KVM_IRQCHIP_IOAPIC:
 		kic_ioapic_set_state(x86->ioapic, &chip->chip.ioapic);
+		/* KVM looks at the PICs' output after any chip's restore. */
+		kic_pic_update(x86->pic);
 		return 0;
 	default:
+		kic_pic_update(x86->pic);
 		return -EINVAL;
 	}
 }
+
+/* KVM_IRQCHIP_EOI: the EOI of a LAPIC that is not ours (the KVM bridge) */
+static int kic_x86_eoi(struct kic *kic, u32 vcpu, u32 vector)
+{
+	if (vcpu >= kic->nr_vcpus || vector > 0xff)
+		return -EINVAL;
+	/* KVM reports only the vectors the VMM's level routes marked. */
+	kic_ioapic_eoi(kic_x86(kic)->ioapic, kic->vcpus[vcpu], vector, true);
+	return 0;
+}
+
+#ifdef KIC_KVM_BRIDGE
+MODULE_INFO(kvm_bridge, "yes");
+#else
+MODULE_INFO(kvm_bridge, "no");
+#endif
 
 const struct kic_model_ops kic_x86_model = {
 	.model			= KVM_IRQCHIP_MODEL_X86,
@@ -321,4 +344,6 @@ const struct kic_model_ops kic_x86_model = {
 	.io			= kic_x86_io,
 	.get_irqchip		= kic_x86_get_irqchip,
 	.set_irqchip		= kic_x86_set_irqchip,
+	.attach_kvm		= kic_kvm_bridge_attach,
+	.eoi			= kic_x86_eoi,
 };

@@ -720,6 +720,23 @@ int kic_pic_get_state(struct kic_pic *pic, u32 chip,
 }
 
 /**
+ * kic_pic_update() - re-evaluate the PICs' output
+ * @pic: the PICs
+ *
+ * Any context.  KVM does this after every KVM_SET_IRQCHIP, whichever chip
+ * it names; with the slave requesting, that pulses the master's IR2 again,
+ * which is visible in the master's IRR.
+ */
+void kic_pic_update(struct kic_pic *pic)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pic->lock, flags);
+	pic_update(pic);
+	spin_unlock_irqrestore(&pic->lock, flags);
+}
+
+/**
  * kic_pic_set_state() - KVM_SET_IRQCHIP for one 8259A
  * @pic: the PICs
  * @chip: KVM_IRQCHIP_PIC_MASTER or KVM_IRQCHIP_PIC_SLAVE

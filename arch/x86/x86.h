@@ -73,6 +73,7 @@ struct kic_apic_irq {
 
 struct kic_ioapic;
 struct kic_pic;
+struct kic_kvm_bridge;
 
 /**
  * struct kic_x86 - the x86 model of one instance
@@ -83,6 +84,8 @@ struct kic_pic;
  *	destination ID bits 14:8
  * @ioapic: the I/O APIC (ioapic.c), for the instance's lifetime
  * @pic: the two 8259As (pic.c), for the instance's lifetime
+ * @bridge: the KVM VM whose LAPICs take the interrupts (kvm_bridge.c), or
+ *	NULL for the instance's own vCPU endpoints; fixed at creation
  *
  * The flags are written under kic->lock, read with READ_ONCE() on the
  * delivery path.
@@ -93,6 +96,7 @@ struct kic_x86 {
 	bool ext_dest_id;
 	struct kic_ioapic *ioapic;
 	struct kic_pic *pic;
+	struct kic_kvm_bridge *bridge;
 };
 
 static inline struct kic_x86 *kic_x86(struct kic *kic)
@@ -156,6 +160,49 @@ void kic_x86_msi_decode(const struct kic_x86 *x86, u32 address_lo,
 int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 			 unsigned long *dest_map);
 
+/* kvm_bridge.c, built where KVM exports what it needs */
+#ifdef KIC_KVM_BRIDGE
+struct kvm_lapic;
+struct kvm_vcpu;
+
+/*
+ * KVM's exports from arch/x86/kvm/lapic.c, reached through symbol_get();
+ * their declarations live in a header private to KVM, so they are repeated
+ * here as KVM 6.1 has them.
+ */
+void kvm_apic_send_ipi(struct kvm_lapic *apic, u32 icr_low, u32 icr_high);
+bool kvm_apic_match_dest(struct kvm_vcpu *vcpu, struct kvm_lapic *source,
+			 int shorthand, unsigned int dest, int dest_mode);
+#define KIC_KVM_DEST_NOSHORT	0	/* lapic.h's APIC_DEST_NOSHORT */
+
+int kic_kvm_bridge_attach(struct kic *kic, int vm_fd);
+void kic_kvm_bridge_detach(struct kic *kic);
+int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
+			   unsigned long *dest_map);
+bool kic_kvm_bridge_present(void);
+#else
+static inline int kic_kvm_bridge_attach(struct kic *kic, int vm_fd)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void kic_kvm_bridge_detach(struct kic *kic)
+{
+}
+
+static inline int kic_kvm_bridge_deliver(struct kic *kic,
+					 const struct kic_apic_irq *irq,
+					 unsigned long *dest_map)
+{
+	return 0;
+}
+
+static inline bool kic_kvm_bridge_present(void)
+{
+	return false;
+}
+#endif
+
 /* lapic.c */
 struct kic_lapic *kic_lapic_alloc(u32 index);
 int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
@@ -204,6 +251,7 @@ int kic_pic_get_state(struct kic_pic *pic, u32 chip,
 		      struct kvm_pic_state *state);
 int kic_pic_set_state(struct kic_pic *pic, u32 chip,
 		      const struct kvm_pic_state *state);
+void kic_pic_update(struct kic_pic *pic);
 
 static inline struct kic_lapic *kic_vcpu_lapic(struct kic_vcpu *vcpu)
 {

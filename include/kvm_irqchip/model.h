@@ -20,7 +20,9 @@
  *   quiesce: process context, once, when the instance dies: after the last
  *	irqfd is gone and before the instance's workqueue is destroyed; the
  *	model stops queueing work of its own.
- *   io, get_irqchip, set_irqchip: process context, kic->lock not held.
+ *   io, get_irqchip, set_irqchip, eoi: process context, kic->lock not
+ *	held.
+ *   attach_kvm: process context, kic->lock held, after init.
  */
 #ifndef _KVM_IRQCHIP_MODEL_H
 #define _KVM_IRQCHIP_MODEL_H
@@ -106,6 +108,8 @@ struct kic_route {
  * @io: KVM_IRQCHIP_IO; -ENXIO when no register of the model is there
  * @get_irqchip: KVM_GET_IRQCHIP; fills @chip->chip for @chip->chip_id
  * @set_irqchip: KVM_SET_IRQCHIP
+ * @attach_kvm: optional; KVM_IRQCHIP_CREATE_KVM_VM: present to a KVM VM
+ * @eoi: optional; KVM_IRQCHIP_EOI, a guest EOI the VMM saw elsewhere
  */
 struct kic_model_ops {
 	u32 model;
@@ -127,6 +131,8 @@ struct kic_model_ops {
 	int (*io)(struct kic *kic, struct kvm_irqchip_io *io);
 	int (*get_irqchip)(struct kic *kic, struct kvm_irqchip *chip);
 	int (*set_irqchip)(struct kic *kic, const struct kvm_irqchip *chip);
+	int (*attach_kvm)(struct kic *kic, int vm_fd);
+	int (*eoi)(struct kic *kic, u32 vcpu, u32 vector);
 };
 
 #endif /* _KVM_IRQCHIP_MODEL_H */

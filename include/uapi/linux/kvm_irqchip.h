@@ -37,6 +37,8 @@
 #define KVM_IRQCHIP_CAP_MODELS		(KVM_IRQCHIP_CAP_BASE + 0)
 /* x86: decode MSI address bits 11:5 as destination ID bits 14:8. */
 #define KVM_IRQCHIP_CAP_X86_EXT_DEST_ID	(KVM_IRQCHIP_CAP_BASE + 1)
+/* x86: KVM_IRQCHIP_CREATE_KVM_VM is available (the KVM bridge). */
+#define KVM_IRQCHIP_CAP_KVM_BRIDGE	(KVM_IRQCHIP_CAP_BASE + 3)
 /* Version of the ABI described here. */
 #define KVM_IRQCHIP_CAP_ABI_VERSION	(KVM_IRQCHIP_CAP_BASE + 2)
 #define KVM_IRQCHIP_ABI_VERSION		1
@@ -46,14 +48,15 @@
  * @model: one of KVM_IRQCHIP_MODEL_*
  * @nr_vcpus: number of vCPUs, 1 to KVM_IRQCHIP_MAX_VCPUS; vCPU i starts with
  *	APIC ID i on x86, like KVM_CREATE_VCPU(i)
- * @flags: KVM_IRQCHIP_CREATE_DEFAULT_ROUTING or 0
+ * @flags: KVM_IRQCHIP_CREATE_DEFAULT_ROUTING, KVM_IRQCHIP_CREATE_KVM_VM
+ * @kvm_vm_fd: with KVM_IRQCHIP_CREATE_KVM_VM, a KVM VM fd; else 0
  * @reserved: must be 0
  */
 struct kvm_irqchip_create {
 	__u32 model;
 	__u32 nr_vcpus;
 	__u32 flags;
-	__u32 pad;
+	__s32 kvm_vm_fd;
 	__u64 reserved[6];
 };
 
@@ -63,6 +66,12 @@ struct kvm_irqchip_create {
  * IOAPIC) instead of an empty one (what KVM_CAP_SPLIT_IRQCHIP starts with).
  */
 #define KVM_IRQCHIP_CREATE_DEFAULT_ROUTING	(1U << 0)
+/*
+ * x86, the KVM bridge: present interrupts to the in-kernel LAPICs of the
+ * KVM VM @kvm_vm_fd names, created with KVM_CAP_SPLIT_IRQCHIP, instead of
+ * to the instance's own vCPU endpoints.  Instance vCPU i is the VM's vCPU i.
+ */
+#define KVM_IRQCHIP_CREATE_KVM_VM		(1U << 1)
 
 /**
  * struct kvm_irqchip_vcpu_ack - argument of KVM_IRQCHIP_VCPU_ACK
@@ -213,6 +222,25 @@ struct kvm_irqchip_eoifd {
 
 #define KVM_IRQCHIP_EOIFD_DEASSIGN	(1U << 0)
 
+/**
+ * struct kvm_irqchip_eoi - argument of KVM_IRQCHIP_EOI
+ *
+ * The KVM bridge: a guest EOI KVM reported to the VMM (KVM_EXIT_IOAPIC_EOI
+ * on the vCPU's run structure), forwarded to the instance so the IOAPIC
+ * clears remote IRR, re-delivers an asserted level pin and resamples.
+ *
+ * @vcpu: the vCPU index
+ * @vector: the EOIed vector (kvm_run->eoi.vector)
+ * @flags: must be 0
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_eoi {
+	__u32 vcpu;
+	__u32 vector;
+	__u32 flags;
+	__u32 reserved[5];
+};
+
 /* ioctls on /dev/kvm-irqchip (one open file = one instance) */
 #define KVM_IRQCHIP_CREATE	_IOW(KVMIO, 0xe0, struct kvm_irqchip_create)
 /* argument: vCPU index; returns a new vCPU endpoint fd */
@@ -220,6 +248,7 @@ struct kvm_irqchip_eoifd {
 #define KVM_IRQCHIP_GET_COUNTERS _IOR(KVMIO, 0xe2, struct kvm_irqchip_counters)
 #define KVM_IRQCHIP_IO		_IOWR(KVMIO, 0xe3, struct kvm_irqchip_io)
 #define KVM_IRQCHIP_EOIFD	_IOW(KVMIO, 0xe4, struct kvm_irqchip_eoifd)
+#define KVM_IRQCHIP_EOI		_IOW(KVMIO, 0xe5, struct kvm_irqchip_eoi)
 
 /* ioctls on a vCPU endpoint fd */
 #define KVM_IRQCHIP_VCPU_ACK	_IOWR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)

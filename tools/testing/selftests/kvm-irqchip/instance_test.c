@@ -94,7 +94,7 @@ TEST_F(unconfigured, create_nonzero_pad_is_einval)
 {
 	struct kvm_irqchip_create c = good_create();
 
-	c.pad = 1;
+	c.kvm_vm_fd = 1;	/* without KVM_IRQCHIP_CREATE_KVM_VM */
 	EXPECT_EQ(-EINVAL, create_with(self->fd, &c));
 }
 
@@ -253,7 +253,7 @@ TEST_F(unconfigured, check_extension_unknown_is_zero)
 {
 	EXPECT_EQ(0, check_ext(self->fd, KVM_CAP_USER_MEMORY));
 	EXPECT_EQ(0, check_ext(self->fd, KVM_CAP_HYPERV_SYNIC));
-	EXPECT_EQ(0, check_ext(self->fd, KVM_IRQCHIP_CAP_BASE + 3));
+	EXPECT_EQ(0, check_ext(self->fd, KVM_IRQCHIP_CAP_KVM_BRIDGE + 1));
 	EXPECT_EQ(0, check_ext(self->fd, 0x7fffffff));
 	EXPECT_EQ(0, check_ext(self->fd, -1));
 }

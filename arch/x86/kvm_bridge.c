@@ -187,6 +187,19 @@ static u32 kic_kvm_icr(const struct kic_apic_irq *irq, u8 dm)
 	return icr;
 }
 
+/* VM vCPU @i, if its LAPIC is enabled and an MSI like @irq is for it. */
+static struct kvm_vcpu *kic_kvm_target(struct kic_kvm_bridge *b, u32 i,
+				       const struct kic_apic_irq *irq)
+{
+	int mode = irq->logical ? APIC_DEST_LOGICAL : APIC_DEST_PHYSICAL;
+	struct kvm_vcpu *vcpu = kvm_get_vcpu(b->kvm, i);
+
+	if (!vcpu || !kic_kvm_apic_enabled(vcpu) ||
+	    !b->match_dest(vcpu, NULL, KIC_KVM_DEST_NOSHORT, irq->dest, mode))
+		return NULL;
+	return vcpu;
+}
+
 /* One self-IPI: the message for this LAPIC alone. */
 static void kic_kvm_send_self(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu,
 			      const struct kic_apic_irq *irq, u8 dm)
@@ -209,7 +222,6 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 			   unsigned long *dest_map)
 {
 	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
-	int mode = irq->logical ? APIC_DEST_LOGICAL : APIC_DEST_PHYSICAL;
 	bool lowest = irq->delivery_mode == KIC_APIC_DM_LOWEST || irq->rh;
 	bool bcast = irq->dest == KIC_APIC_BROADCAST ||
 		     irq->dest == KIC_X2APIC_BROADCAST;
@@ -224,10 +236,7 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 		dm = KIC_APIC_DM_FIXED;
 	}
 	for (i = 0; i < kic->nr_vcpus; i++) {
-		vcpu = kvm_get_vcpu(b->kvm, i);
-		if (!vcpu || !kic_kvm_apic_enabled(vcpu) ||
-		    !b->match_dest(vcpu, NULL, KIC_KVM_DEST_NOSHORT, irq->dest,
-				   mode))
+		if (!kic_kvm_target(b, i, irq))
 			continue;
 		if (dest_map && !lowest)
 			__set_bit(i, dest_map);
@@ -250,10 +259,8 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 
 	pick = lowest ? irq->vector % n : 0;
 	for (i = 0; i < kic->nr_vcpus; i++) {
-		vcpu = kvm_get_vcpu(b->kvm, i);
-		if (!vcpu || !kic_kvm_apic_enabled(vcpu) ||
-		    !b->match_dest(vcpu, NULL, KIC_KVM_DEST_NOSHORT, irq->dest,
-				   mode))
+		vcpu = kic_kvm_target(b, i, irq);
+		if (!vcpu)
 			continue;
 		if (lowest && pick--)
 			continue;

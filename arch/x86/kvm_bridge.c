@@ -18,9 +18,12 @@
  *    reads an MSI to 0xff as an x2APIC broadcast);
  *  - otherwise as self-IPIs to each LAPIC kvm_apic_match_dest() accepts as
  *    the destination of an MSI (no sender), so the quirk applies as it does
- *    to a KVM_SIGNAL_MSI.  A lowest-priority broadcast goes to the
- *    (vector mod n)-th hardware-enabled match, as KVM's vector hashing,
- *    without KVM's software-enable filter, which no export reveals.
+ *    to a KVM_SIGNAL_MSI.  Where such a message arbitrates (a logical
+ *    lowest-priority broadcast, a physical broadcast with the redirection
+ *    hint, and the hint on a non-vectored mode, which an ICR cannot carry)
+ *    it goes to the (vector mod n)-th hardware-enabled match, as KVM's
+ *    vector hashing, without KVM's software-enable filter, which no export
+ *    reveals, and in its own delivery mode.
  * The count returned (an IOAPIC level entry's remote IRR needs it) is the
  * number of hardware-enabled LAPICs matching, 1 for lowest priority.
  *
@@ -226,15 +229,22 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 	bool bcast = irq->dest == KIC_APIC_BROADCAST ||
 		     irq->dest == KIC_X2APIC_BROADCAST;
 	struct kvm_vcpu *vcpu, *src = kvm_get_vcpu(b->kvm, 0);
-	u8 dm = lowest ? KIC_APIC_DM_LOWEST : irq->delivery_mode;
+	u8 dm = irq->delivery_mode;
 	u32 i, n = 0, pick;
-	bool x2apic_src;
+	bool x2apic_src, vectored;
 
-	/* As KVM: a physical broadcast cannot arbitrate. */
+	/*
+	 * As KVM: an arbitrating physical broadcast is made fixed (whatever
+	 * its mode), and still arbitrates if it carries the redirection hint.
+	 */
 	if (bcast && !irq->logical && lowest) {
-		lowest = false;
 		dm = KIC_APIC_DM_FIXED;
+		lowest = irq->rh;
 	}
+	/* The ICR has no redirection hint: fixed + RH is lowest priority. */
+	vectored = dm == KIC_APIC_DM_FIXED || dm == KIC_APIC_DM_LOWEST;
+	if (lowest && vectored)
+		dm = KIC_APIC_DM_LOWEST;
 	for (i = 0; i < kic->nr_vcpus; i++) {
 		if (!kic_kvm_target(b, i, irq))
 			continue;
@@ -249,7 +259,8 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 
 	x2apic_src = src && kic_kvm_apic_enabled(src) &&
 		     (READ_ONCE(src->arch.apic_base) & X2APIC_ENABLE);
-	if (src && !bcast && (x2apic_src || irq->dest <= 0xff)) {
+	if (src && !bcast && (x2apic_src || irq->dest <= 0xff) &&
+	    (!lowest || vectored)) {
 		/* KVM's map decides, as for an MSI. */
 		b->send_ipi(src->arch.apic, kic_kvm_icr(irq, dm),
 			    x2apic_src ? irq->dest :
@@ -264,8 +275,9 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 			continue;
 		if (lowest && pick--)
 			continue;
+		/* The pick made here; an NMI keeps being an NMI. */
 		kic_kvm_send_self(b, vcpu, irq,
-				  lowest ? KIC_APIC_DM_FIXED : dm);
+				  dm == KIC_APIC_DM_LOWEST ? KIC_APIC_DM_FIXED : dm);
 		if (lowest) {
 			if (dest_map)
 				__set_bit(i, dest_map);

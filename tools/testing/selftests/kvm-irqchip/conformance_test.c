@@ -19,9 +19,10 @@
  * routing validation matrix with KVM_IRQ_LINE_STATUS, irqfd, the MSI
  * delivery matrix (KVM_SIGNAL_MSI and irqfd), seeded random MSIs, the pins
  * (KVM_GET/SET_IRQCHIP, KVM_IRQ_LINE(_STATUS) on every GSI per kind of
- * IOAPIC entry, the RTC pin, the PICs, pin routes, irqfds on pins) and
- * seeded random line operations on random IOAPIC/PIC states.  KIC_SEED=<n>
- * replays both random families; KIC_CONF_SECONDS bounds each, 30 by
+ * IOAPIC entry, the RTC pin, the PICs, pin routes, irqfds on pins),
+ * seeded random line operations on random IOAPIC/PIC states, and the MSI
+ * matrix and seeded random MSIs through the KVM bridge.  KIC_SEED=<n>
+ * replays the three random families; KIC_CONF_SECONDS bounds each, 30 by
  * default.  The last line of the output is exactly
  *   conformance: <cases> cases, <same> identical, <documented> documented
  *   differences, <unexplained> unexplained
@@ -31,6 +32,13 @@
  * remote IRR, PIC ISR and resamplefds change only through the ioctls the
  * cases make, and the pins cases stay there.  KVM injects pin irqfds from
  * a work item; such cases poll until both targets agree and stop changing.
+ *
+ * The bridge family (conf.bridge_msis) changes the targets: T[TK] is a KVM
+ * VM with KVM_CAP_SPLIT_IRQCHIP (LAPICs only) taking KVM_SIGNAL_MSI and
+ * irqfds, T[TC] a kvm-irqchip instance attached with the KVM bridge to a
+ * second such VM, whose vCPU fds it reads.  KVM's LAPICs receive on both
+ * sides, only the PIC and IOAPIC state is left out, and the family has its
+ * own table of differences, bridge_diffs[].
  *
  * Lowest-priority messages: KVM's vector hashing matches kvm-irqchip only
  * when the destination bits are exactly the candidate LAPICs and logical IDs
@@ -275,6 +283,8 @@ struct state {
 
 /* the pins families also watch which eventfds are readable */
 static bool watch_fds;
+/* the bridge family: split-irqchip VMs have no PIC and no IOAPIC to read */
+static bool lapics_only;
 
 static long set_chip(int fd, uint32_t id, const void *st, size_t len)
 {
@@ -425,6 +435,8 @@ static void snap(int t, struct state *s)
 		for (int k = 0; k < 3; k++)
 			apic_bits(&l, base[k], s->v[i][k]);
 	}
+	if (lapics_only)
+		return;
 	if (get_chip(T[t].fd, KVM_IRQCHIP_PIC_MASTER, &p->pic[0], sizeof(p->pic[0])) ||
 	    get_chip(T[t].fd, KVM_IRQCHIP_PIC_SLAVE, &p->pic[1], sizeof(p->pic[1])) ||
 	    get_chip(T[t].fd, KVM_IRQCHIP_IOAPIC, &p->io, sizeof(p->io)))
@@ -728,10 +740,204 @@ static const struct diff diffs[] = {
 
 #define NDIFF	(ARRAY_SIZE(diffs))
 
+/*
+ * The bridge family.  Both targets deliver into KVM's LAPICs, so what is
+ * left to differ is what the bridge decides itself (kvm_bridge.c, api.rst
+ * 3.14): the count it returns, and the pick of a logical lowest-priority
+ * broadcast.  The predicates model KVM 6.1's kvm_irq_delivery_to_apic()
+ * (vector hashing, xAPIC set-ups) and the bridge as documented, and match
+ * only the cases where the two answers or states really differ.
+ */
+
+/* __apic_accept_irq(): 1 when the LAPIC takes the message */
+static int kvm_accepts(const struct rcpu *c, uint32_t dm)
+{
+	if (dm == DM_EXTINT)
+		return 0;
+	return dm > DM_LOWEST || c->sw;
+}
+
+/* kvm_apic_match_dest() for an MSI (no source LAPIC) */
+static bool kvm_addressed(const struct rcpu *c, const struct rmsg *m)
+{
+	return c->hw && (m->logical ? logical_match(c, m->dest) : phys_match(c, m->dest));
+}
+
+/* the vCPU in slot @bit of KVM's logical map (@mode as kvm_logical_mode()), or -1 */
+static int kvm_map_slot(const struct rcpu *c, unsigned int mode, uint32_t dest,
+			unsigned int bit)
+{
+	for (unsigned int i = 0; i < N; i++) {
+		uint32_t low = mode == 2 ? c[i].ldr : c[i].ldr & 0xf;
+
+		if (!c[i].hw || !c[i].sw || !low || __builtin_ctz(low) != (int)bit)
+			continue;
+		if (mode == 2 || c[i].ldr >> 4 == (dest >> 4 & 0xf))
+			return i;
+	}
+	return -1;
+}
+
+/* the (vec mod n)-th set bit of @mask, n its weight: kvm_vector_to_index() */
+static unsigned int hashed_bit(uint32_t vec, uint32_t mask)
+{
+	for (uint32_t k = vec % __builtin_popcount(mask); k; k--)
+		mask &= mask - 1;
+	return __builtin_ctz(mask);
+}
+
+/*
+ * KVM_SIGNAL_MSI's answer on KVM 6.1 (-1 is its -EPERM); *pick is the vCPU
+ * that won a lowest-priority arbitration on the fallback path, else -1.
+ */
+static long kvm_msi_answer(const struct rcpu *c, const struct rmsg *m, int *pick)
+{
+	unsigned int mode = kvm_logical_mode(c), cand[N], n = 0;
+	bool lp = lowest(m);
+	uint32_t dm = m->dm;
+	long r = -1;
+
+	*pick = -1;
+	if (m->dest != 0xff && !m->logical) {
+		/* map path, physical: the one LAPIC with that ID */
+		for (unsigned int i = 0; i < N; i++)
+			if (kvm_addressed(&c[i], m))
+				return kvm_accepts(&c[i], dm);
+		return 0;
+	}
+	if (m->dest != 0xff && (mode == 1 || mode == 2)) {
+		/* map path, logical: the slots of the destination bits */
+		uint32_t mask = mode == 2 ? m->dest : m->dest & 0xf;
+		int i;
+
+		if (lp) {
+			i = mask ? kvm_map_slot(c, mode, m->dest, hashed_bit(m->vec, mask)) : -1;
+			return i < 0 ? 0 : kvm_accepts(&c[i], dm);
+		}
+		for (r = 0; mask; mask &= mask - 1) {
+			i = kvm_map_slot(c, mode, m->dest, __builtin_ctz(mask));
+			r += i < 0 ? 0 : kvm_accepts(&c[i], dm);
+		}
+		return r;
+	}
+	/* fallback path; a lowest-priority physical broadcast is made fixed */
+	if (!m->logical && lp) {
+		dm = DM_FIXED;
+		lp = m->rh;
+	}
+	for (unsigned int i = 0; i < N; i++) {
+		if (!kvm_addressed(&c[i], m))
+			continue;
+		if (!lp)
+			r = (r < 0 ? 0 : r) + kvm_accepts(&c[i], dm);
+		else if (c[i].sw)
+			cand[n++] = i;
+	}
+	if (n) {
+		*pick = cand[m->vec % n];
+		r = kvm_accepts(&c[*pick], dm);
+	}
+	return r;
+}
+
+/*
+ * The bridge's answer as documented: the hardware-enabled LAPICs addressed,
+ * 1 for lowest priority (as KVM, a physical broadcast arbitrates only with
+ * the redirection hint); *pick is the vCPU a logical lowest-priority
+ * broadcast goes to, chosen among the addressed LAPICs, else -1.
+ */
+static long bridge_msi_answer(const struct rcpu *c, const struct rmsg *m, int *pick)
+{
+	bool lp = m->logical || m->dest != 0xff ? lowest(m) : m->rh;
+	unsigned int cand[N], n = 0;
+
+	for (unsigned int i = 0; i < N; i++)
+		if (kvm_addressed(&c[i], m))
+			cand[n++] = i;
+	*pick = n && lp && m->dest == 0xff ? (int)cand[m->vec % n] : -1;
+	return !n ? 0 : lp ? 1 : n;
+}
+
+static bool b_eperm(const struct ccase *c)
+{
+	struct rmsg m;
+	int pick;
+
+	if (c->op != OP_MSI || !c->setup)
+		return false;
+	decode(c->lo, c->data, &m);
+	return kvm_msi_answer(c->setup, &m, &pick) == -1;
+}
+
+/*
+ * An arbitrating broadcast (vectored logical lowest priority, or physical
+ * with the redirection hint) that KVM and the bridge give to different vCPUs
+ */
+static bool b_bcast_pick(const struct ccase *c)
+{
+	int kpick, bpick;
+	struct rmsg m;
+
+	if ((c->op != OP_MSI && c->op != OP_IRQFD_MSI) || !c->setup)
+		return false;
+	decode(c->lo, c->data, &m);
+	if (m.dest != 0xff)
+		return false;
+	if (m.logical ? !lowest(&m) || m.dm > DM_LOWEST : !m.rh)
+		return false;
+	kvm_msi_answer(c->setup, &m, &kpick);
+	bridge_msi_answer(c->setup, &m, &bpick);
+	return kpick >= 0 && kpick != bpick;
+}
+
+static bool b_count(const struct ccase *c)
+{
+	long kvm, ours;
+	struct rmsg m;
+	int pick;
+
+	if (c->op != OP_MSI || !c->setup)
+		return false;
+	decode(c->lo, c->data, &m);
+	kvm = kvm_msi_answer(c->setup, &m, &pick);
+	ours = bridge_msi_answer(c->setup, &m, &pick);
+	return kvm != -1 && kvm != ours;
+}
+
+/* Keep in step with the bridge section of Documentation/virt/kvm-irqchip/compat.rst. */
+static const struct diff bridge_diffs[] = {
+	{ "no eligible vCPU on KVM's fallback path", b_eperm,
+	  { A_EQ, -EPERM }, { A_NE, -EPERM }, false,
+	  "the result counts the LAPICs addressed (KVM: -1 from its slow path)" },
+	{ "arbitrating broadcast, software-disabled LAPIC addressed",
+	  b_bcast_pick, { A_NE, -EPERM }, { A_NE, -EPERM }, true,
+	  "the bridge arbitrates among hardware-enabled LAPICs: no export shows software-enable" },
+	{ "count of LAPICs addressed, not of LAPICs that accepted", b_count,
+	  { A_NE, -EPERM }, { A_POS, 0 }, false,
+	  "kvm_apic_send_ipi() returns nothing: the bridge counts whom it addressed" },
+};
+
+#define NBDIFF	(ARRAY_SIZE(bridge_diffs))
+
+/* which table a family's differences must match; seen counts in S->seen[first..] */
+struct diff_table {
+	const struct diff *d;
+	unsigned int nr, first;
+};
+
+static const struct diff_table kvm_table = { diffs, NDIFF, 0 };
+static const struct diff_table bridge_table = { bridge_diffs, NBDIFF, NDIFF };
+
 /* ------------------------------------------------------------------ */
 /* Counting                                                             */
 
-enum { F_CAPS, F_ROUTING, F_IRQFD, F_MSI, F_RANDOM, F_PINS, F_PINS_RANDOM, F_NR };
+enum { F_CAPS, F_ROUTING, F_IRQFD, F_MSI, F_RANDOM, F_PINS, F_PINS_RANDOM, F_BRIDGE,
+	F_NR };
+
+static const struct diff_table *family_table(int fam)
+{
+	return fam == F_BRIDGE ? &bridge_table : &kvm_table;
+}
 
 struct counts {
 	unsigned int cases, same, documented, unexplained;
@@ -739,8 +945,9 @@ struct counts {
 
 struct shared {
 	struct counts f[F_NR];
-	unsigned int seen[NDIFF];	/* differed as documented */
+	unsigned int seen[NDIFF + NBDIFF];	/* differed as documented */
 	unsigned int shown;
+	bool bridge_ran;		/* the bridge family was not skipped */
 };
 
 static struct shared *S;
@@ -841,6 +1048,7 @@ static void pins_resync(void);
  */
 static bool check(int fam, const struct ccase *c, bool accumulate)
 {
+	const struct diff_table *tab = family_table(fam);
 	struct counts *f = &S->f[fam];
 	const struct diff *d = NULL;
 	struct state s[2];
@@ -858,9 +1066,9 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 		snap(TC, &s[TC]);
 	}
 	same_state = states_equal(&s[TK], &s[TC]);
-	for (unsigned int i = 0; i < NDIFF && !d; i++)
-		if (diffs[i].match(c))
-			d = &diffs[i];
+	for (unsigned int i = 0; i < tab->nr && !d; i++)
+		if (tab->d[i].match(c))
+			d = &tab->d[i];
 	f->cases++;
 	if (r[TK] == r[TC] && same_state) {
 		ok = !d;
@@ -871,7 +1079,7 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 		     (same_state || d->state);
 		if (ok) {
 			f->documented++;
-			S->seen[d - diffs]++;
+			S->seen[tab->first + (d - tab->d)]++;
 		}
 	}
 	if (!ok) {
@@ -1564,7 +1772,9 @@ static void msi_case(int fam, const struct rcpu *setup, struct rmsg m, bool via_
 {
 	struct ccase c;
 
-	avoid_kvm_ambiguity(setup, &m);
+	/* with the bridge, KVM arbitrates on both sides: nothing to avoid */
+	if (fam != F_BRIDGE)
+		avoid_kvm_ambiguity(setup, &m);
 	if (!hashing && lowest(&m))
 		return;
 	memset(&c, 0, sizeof(c));
@@ -1578,7 +1788,7 @@ static void msi_case(int fam, const struct rcpu *setup, struct rmsg m, bool via_
 	check(fam, &c, false);
 }
 
-TEST_F_TIMEOUT(conf, msi_matrix, 400)
+static void msi_matrix_cases(struct __test_metadata *_metadata, int fam)
 {
 	static const uint32_t phys[] = { 0, 1, 2, 5, 7, 8, 0x40, 0xfe, 0xff };
 	static const uint32_t lflat[] = { 0x01, 0x80, 0x25, 0x0f, 0xf0, 0x00, 0xff, 0x12 };
@@ -1595,11 +1805,6 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 	bool hashing = kvm_hashes_vectors();
 	uint32_t vec = 0x20;
 
-	int up = targets_up(true);
-
-	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
-	ASSERT_EQ(0, up);
 	for (int s = 0; s < S_NR; s++)
 		memcpy(setups[s], flat_setup, sizeof(flat_setup));
 	setup_cluster(setups[S_CLUSTER]);
@@ -1626,7 +1831,7 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 				};
 
 				vec = vec == 0xff ? 0x10 : vec + 1;
-				msi_case(F_MSI, setups[s], m, false, hashing);
+				msi_case(fam, setups[s], m, false, hashing);
 			}
 		}
 		/* a few through irqfd: physical, logical, broadcast, lowest */
@@ -1642,7 +1847,7 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 						.vec = 0x90 + d,
 					};
 
-					msi_case(F_MSI, setups[s], m, true, hashing);
+					msi_case(fam, setups[s], m, true, hashing);
 				}
 			}
 			ASSERT_EQ(0, irqfd(T[TK].fd, fds[TK][FD_A], 1, KVM_IRQFD_FLAG_DEASSIGN));
@@ -1655,7 +1860,7 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 	for (uint32_t v = 0; v < 16; v++) {
 		struct rmsg m = { .dest = v % N, .vec = v, .dm = v & 1 ? DM_LOWEST : DM_FIXED };
 
-		msi_case(F_MSI, flat_setup, m, false, true);
+		msi_case(fam, flat_setup, m, false, true);
 	}
 	/* edge after level on a vector whose TMR bit is set: TMR cleared */
 	{
@@ -1674,8 +1879,18 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 		c.lo = msi_addr(2, false, false);
 		c.data = msi_data(0x9b, DM_FIXED, false);
 		NAME(&c, "edge MSI on a vector with TMR and ISR set");
-		check(F_MSI, &c, false);
+		check(fam, &c, false);
 	}
+}
+
+TEST_F_TIMEOUT(conf, msi_matrix, 400)
+{
+	int up = targets_up(true);
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	ASSERT_EQ(0, up);
+	msi_matrix_cases(_metadata, F_MSI);
 	FAMILY_DONE(F_MSI);
 }
 
@@ -2764,6 +2979,138 @@ TEST_F_TIMEOUT(conf, random_pins, 150)
 	FAMILY_DONE(F_PINS_RANDOM);
 }
 
+/* ------------------------------------------------------------------ */
+/* 6. The KVM bridge: KVM's LAPICs behind both targets                 */
+
+static struct vm bridged;	/* the VM the instance is attached to */
+
+/* A KVM VM with in-kernel LAPICs only (KVM_CAP_SPLIT_IRQCHIP), N vCPUs. */
+static int split_vm(struct vm *vm)
+{
+	long r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = true;
+	vm->fd = -1;
+	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->sys_fd < 0)
+		return -errno;
+	vm->fd = xioctl_val(vm->sys_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return vm->fd;
+	r = enable_cap(vm->fd, KVM_CAP_SPLIT_IRQCHIP, KVM_IOAPIC_NUM_PINS, 0);
+	if (r)
+		return r;
+	vm->vcpu = calloc(N, sizeof(int));
+	if (!vm->vcpu)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < N; i++) {
+		r = xioctl_val(vm->fd, KVM_CREATE_VCPU, i);
+		if (r < 0)
+			return r;
+		vm->vcpu[vm->nr++] = r;
+	}
+	return 0;
+}
+
+/*
+ * T[TK]: a split-irqchip VM.  T[TC]: an instance attached to a second one,
+ * with that VM's vCPU fds, so that the LAPIC helpers use KVM's ioctls.
+ * Both flat xAPICs with IDs 0..N-1.  -3: built without the bridge.
+ */
+static int bridge_targets_up(void)
+{
+	struct kvm_irqchip_create cr = {
+		.model = KVM_IRQCHIP_MODEL_X86, .nr_vcpus = N,
+		.flags = KVM_IRQCHIP_CREATE_KVM_VM,
+	};
+	int kic;
+
+	if (!kvm_available() || !kic_module_loaded())
+		return -2;
+	kic = kic_open();
+	if (kic < 0)
+		return -1;
+	if (check_ext(kic, KVM_IRQCHIP_CAP_KVM_BRIDGE) != 1)
+		return -3;
+	if (split_vm(&T[TK]) || split_vm(&bridged))
+		return -1;
+	cr.kvm_vm_fd = bridged.fd;
+	if (xioctl(kic, KVM_IRQCHIP_CREATE, &cr))
+		return -1;
+	T[TC] = (struct vm){ .fd = kic, .sys_fd = bridged.sys_fd, .kvm = true,
+			     .nr = bridged.nr, .vcpu = bridged.vcpu };
+	lapics_only = true;
+	if (open_fds(TK) || open_fds(TC))
+		return -1;
+	return setup_both(flat_setup);
+}
+
+static void bridge_random(struct __test_metadata *_metadata)
+{
+	const char *env = getenv("KIC_SEED"), *secs = getenv("KIC_CONF_SECONDS");
+	uint64_t seed = env ? strtoull(env, NULL, 0) :
+			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
+	uint64_t end = now_ms() + 1000ull * (secs ? strtoul(secs, NULL, 0) : 30);
+	bool hashing = kvm_hashes_vectors();
+	unsigned int sent = 0;
+	struct rcpu c[N];
+
+	printf("# bridge_msis: seed %llu (KIC_SEED=%llu replays it)\n",
+	       (unsigned long long)seed, (unsigned long long)seed);
+	fflush(stdout);
+	ASSERT_EQ(0, irqfd(T[TK].fd, fds[TK][FD_A], 1, 0));
+	ASSERT_EQ(0, irqfd(T[TC].fd, fds[TC][FD_A], 1, 0));
+	rnd_state = seed ? seed : 1;
+	while (sent < RANDOM_MSGS && now_ms() < end) {
+		random_setup(c);
+		ASSERT_EQ(0, setup_both(c));
+		for (int k = 0; k < 50 && sent < RANDOM_MSGS; k++, sent++) {
+			bool via_irqfd = rnd(8) == 0;
+			struct ccase cs;
+			struct rmsg m;
+
+			random_msg(c, &m);
+			if (!hashing && lowest(&m))
+				continue;
+			memset(&cs, 0, sizeof(cs));
+			cs.op = via_irqfd ? OP_IRQFD_MSI : OP_MSI;
+			cs.setup = c;
+			cs.lo = msg_lo(&m);
+			cs.data = msg_data(&m);
+			NAME(&cs, "seed %llu msg %u: %s %s dest %#x rh %d vec %#x dm %u %s",
+			     (unsigned long long)seed, sent,
+			     via_irqfd ? "irqfd" : "KVM_SIGNAL_MSI",
+			     m.logical ? "logical" : "physical", m.dest, m.rh, m.vec, m.dm,
+			     m.level ? "level" : "edge");
+			check(F_BRIDGE, &cs, false);
+		}
+	}
+	printf("# bridge_msis: seed %llu, %u messages\n", (unsigned long long)seed, sent);
+}
+
+/*
+ * The MSI matrix, then seeded random set-ups and messages (like
+ * random_msis, one in eight through an irqfd), on the bridge.
+ */
+TEST_F_TIMEOUT(conf, bridge_msis, 600)
+{
+	int up = bridge_targets_up();
+
+	if (up == -2)
+		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+	if (up == -3)
+		SKIP(return, "kvm-irqchip built without the KVM bridge");
+	ASSERT_EQ(0, up);
+	S->bridge_ran = true;
+	msi_matrix_cases(_metadata, F_BRIDGE);
+	bridge_random(_metadata);
+	for (unsigned int i = 0; i < NBDIFF; i++)
+		printf("# bridge difference \"%s\": %u cases\n", bridge_diffs[i].name,
+		       S->seen[NDIFF + i]);
+	FAMILY_DONE(F_BRIDGE);
+}
+
 /* Every documented difference must still be one. */
 TEST_F(conf, documented_differences_seen)
 {
@@ -2778,6 +3125,11 @@ TEST_F(conf, documented_differences_seen)
 			continue;	/* KVM built without Xen: nothing to differ from */
 		EXPECT_LT(0u, S->seen[i]) TH_LOG("documented difference \"%s\" never seen",
 						 diffs[i].name);
+	}
+	for (unsigned int i = 0; S->bridge_ran && i < NBDIFF; i++) {
+		EXPECT_LT(0u, S->seen[NDIFF + i])
+			TH_LOG("documented bridge difference \"%s\" never seen",
+			       bridge_diffs[i].name);
 	}
 }
 

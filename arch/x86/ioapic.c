@@ -396,7 +396,12 @@ static void ioapic_eoi_pin(struct kic_ioapic *ioapic, u32 pin, bool level,
 	kic_pin_acked(ioapic->kic, KVM_IRQCHIP_IOAPIC, pin);
 	spin_lock_irqsave(&ioapic->lock, *flags);
 
-	if (!level)
+	/*
+	 * Only a level entry waits for its EOI: an edge entry sharing the
+	 * vector of a level interrupt (or an EOI forwarded without the TMR,
+	 * KVM_IRQCHIP_EOI) must not be delivered again here.
+	 */
+	if (!level || !rte_level(ioapic->rte[pin]))
 		return;
 	ioapic->rte[pin] &= ~RTE_REMOTE_IRR;
 	if (rte_masked(ioapic->rte[pin]) || !(ioapic->irr & BIT(pin))) {
@@ -422,8 +427,8 @@ static void ioapic_eoi_pin(struct kic_ioapic *ioapic, u32 pin, bool level,
  *
  * Any context, without the vCPU's LAPIC lock (the lock order is IOAPIC,
  * then LAPIC).  Every pin programmed with @vector is acknowledged
- * (kic_pin_acked()); with @level its remote IRR is cleared and, if its
- * line is still high, it is delivered again.
+ * (kic_pin_acked()); with @level, a level entry's remote IRR is cleared
+ * and, if its line is still high, it is delivered again.
  */
 void kic_ioapic_eoi(struct kic_ioapic *ioapic, struct kic_vcpu *vcpu,
 		    u8 vector, bool level)

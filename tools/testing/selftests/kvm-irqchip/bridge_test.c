@@ -243,6 +243,15 @@ TEST_F(bridge, ioapic_level_pin_and_forwarded_eoi)
 	ASSERT_EQ(0, xioctl(self->kic, KVM_GET_IRQCHIP, &chip));
 	EXPECT_EQ(0ull, chip.chip.ioapic.redirtbl[5].bits & REMOTE_IRR);
 
+	/* an edge entry with that vector is acknowledged, not delivered again */
+	chip.chip.ioapic.redirtbl[5].bits = 0x61 | 1ull << 56;
+	ASSERT_EQ(0, xioctl(self->kic, KVM_SET_IRQCHIP, &chip));
+	ASSERT_EQ(0, irq_line_status(self->kic, 5, 1, &st));
+	EXPECT_EQ(1, st);
+	ASSERT_EQ(0, vm_clear_vectors(&self->kvm));
+	ASSERT_EQ(0, xioctl(self->kic, KVM_IRQCHIP_EOI, &eoi));
+	EXPECT_EQ(0, irr_has(self->kvm.vcpu[1], 0x61));
+
 	eoi.vcpu = N;
 	EXPECT_EQ(-EINVAL, xioctl(self->kic, KVM_IRQCHIP_EOI, &eoi));
 	eoi.vcpu = 0;

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Out-of-tree build of kvm-irqchip.ko (objects are listed in ./Kbuild),
-# its selftests, the demo, style checks and the test VM.
+# its selftests, the demo and benchmark, style checks and the test VM.
 # "make help" lists the targets and variables.
 
 # Kbuild reads ./Kbuild; it only falls back to this file when that is gone.
@@ -44,7 +44,8 @@ SOURCES = $(shell find virt arch include tools -name '*.[ch]' 2>/dev/null | sort
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all modules clean distclean install uninstall sparse checkpatch \
-	selftests demo setup source check run help kdir check-debug debug-kernel
+	selftests demo setup source check run bench help kdir check-debug \
+	debug-kernel
 
 all: modules
 
@@ -86,11 +87,13 @@ setup:
 source:
 	@$(VM)/extract-source.sh
 
-# Both boot the test VM (see tools/testing/vm/check.sh).
+# All three boot the test VM (see tools/testing/vm/check.sh).
 check:
 	@MAKE="$(MAKE)" $(VM)/check.sh check
 run:
 	@MAKE="$(MAKE)" $(VM)/check.sh run
+bench:
+	@MAKE="$(MAKE)" $(VM)/check.sh bench
 
 # The same on the debug kernel (KASAN, lockdep, kmemleak...), built once
 # from linux-source-6.1 by debug-kernel.sh and cached in $(KIC_CACHE).
@@ -126,13 +129,16 @@ help:
 	@echo '  sparse             build with C=2; fails on any sparse output'
 	@echo '  checkpatch         checkpatch --strict on virt/ arch/ include/ tools/'
 	@echo '  selftests, demo    static binaries into $$(KIC_BUILD)/{selftests,tools}'
+	@echo '                     (demo: the demo and the benchmark)'
 	@echo '  setup              install missing Debian packages (root)'
 	@echo '  check              build all, run every selftest in the test VM'
 	@echo '  run                build, run the demo in the test VM'
+	@echo '  bench              build, run the benchmark in the test VM'
+	@echo '                     (bridge vs KVM irqfd injection rates)'
 	@echo '  check-debug        check on the debug kernel (KASAN, lockdep,'
 	@echo '                     kmemleak...); builds it once (~4-10 min)'
 	@echo '  debug-kernel       build it only; prints its tree (a KDIR)'
 	@echo '  clean, distclean   remove build output (distclean: also the cache)'
 	@echo 'Variables: KDIR KVER W= C= V= KIC_CACHE KIC_BUILD INSTALL_MOD_PATH'
-	@echo 'Env for check/run: KIC_ACCEL=kvm|tcg KIC_VM_TIMEOUT KIC_TEST_TIMEOUT'
-	@echo '  KIC_VM_CPUS KIC_VM_MEM KIC_MODULE_KO KIC_TESTS_DIR KIC_DEMO'
+	@echo 'Env for check/run/bench: KIC_ACCEL=kvm|tcg KIC_VM_TIMEOUT KIC_TEST_TIMEOUT'
+	@echo '  KIC_VM_CPUS KIC_VM_MEM KIC_MODULE_KO KIC_TESTS_DIR KIC_DEMO KIC_BENCH'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boot the test VM on the cached kernel and an initramfs; the serial
 # console is streamed to stdout and saved to a log for summary.sh.
-# Usage: boot.sh check|run INITRAMFS LOG
+# Usage: boot.sh check|run|bench|check-debug INITRAMFS LOG
 # Env: KIC_ACCEL (kvm|tcg, default: kvm when usable), KIC_TCG_THREAD
 # (single|multi, default single), KIC_VM_TIMEOUT
 # (whole VM, s, default 900), KIC_TEST_TIMEOUT (per binary, s, default

@@ -1,15 +1,22 @@
 #!/bin/bash
-# "make check" and "make run": install what is missing, build the module,
-# selftests and demo against the test kernel's headers, boot the test VM,
-# then report. Prints how long each phase took.
+# "make check", "make run" and "make bench": install what is missing, build
+# the module, selftests, demo and benchmark against the test kernel's
+# headers, boot the test VM, then report. Prints how long each phase took.
 # "make check-debug" is "check" on the debug kernel of debug-kernel.sh
 # (KASAN, lockdep, kmemleak...), which it builds once and caches.
-# Usage: check.sh check|run|check-debug
+# Usage: check.sh check|run|bench|check-debug
 set -eu
 . "$(dirname "$0")/common.sh"
 
 MODE=${1:-check}
 MAKE=${MAKE:-make}
+# run and bench boot the VM for one program, which /init runs by the
+# name mkinitramfs.sh gives it; PROG is the binary, NAME that name.
+case $MODE in
+run) PROG=${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo} NAME=kvm-irqchip-demo ;;
+bench) PROG=${KIC_BENCH:-$KIC_BUILD/tools/kvm-irqchip-bench} NAME=kvm-irqchip-bench ;;
+*) PROG='' NAME='' ;;
+esac
 INITRD=$KIC_BUILD/vm/initramfs-$MODE.cpio.gz
 LOG=$KIC_BUILD/vm/serial-$MODE.log
 TIMES=
@@ -50,12 +57,12 @@ build() {
 	# Always the test kernel's headers: the module must load in the VM,
 	# whatever kernel the host runs.
 	local targets="modules selftests demo"
-	[ "$MODE" = run ] && targets="modules demo"
+	[ -n "$PROG" ] && targets="modules demo"
 	# shellcheck disable=SC2086
 	$MAKE -C "$REPO" KDIR="${KIC_KDIR:-$(kic_kdir)}" $targets
 	"$VM_DIR/mkinitramfs.sh" "$INITRD"
-	if [ "$MODE" = run ] && [ ! -f "${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}" ]; then
-		die "no demo binary was built (tools/kvm-irqchip)"
+	if [ -n "$PROG" ] && [ ! -f "$PROG" ]; then
+		die "no $MODE binary was built (tools/kvm-irqchip)"
 	fi
 }
 
@@ -71,10 +78,10 @@ phase build build
 phase boot+tests vm
 echo "times:$TIMES  total: ${SECONDS}s"
 
-if [ "$MODE" = run ]; then
-	# The demo's own exit code, or failure when it never finished.
-	rc=$(sed -n 's/.*### END kvm-irqchip-demo rc=\([0-9]*\).*/\1/p' "$LOG")
-	echo "demo exited with rc=${rc:-none}"
+if [ -n "$PROG" ]; then
+	# The program's own exit code, or failure when it never finished.
+	rc=$(sed -n "s/.*### END $NAME rc=\([0-9]*\).*/\1/p" "$LOG")
+	echo "${NAME#kvm-irqchip-} exited with rc=${rc:-none}"
 	exit "${rc:-1}"
 fi
 exec "$VM_DIR/summary.sh" "$LOG"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Pack the test VM's initramfs (cpio newc, gzip): static busybox, /init,
 # the distro KVM modules from fetch-kernel.sh, our module as
-# /kvm-irqchip.ko, the selftests in /tests and the demo (when built).
-# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO, KIC_KERNEL (the
+# /kvm-irqchip.ko, the selftests in /tests, the demo and the benchmark
+# (when built).
+# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO, KIC_BENCH, KIC_KERNEL (the
 # directory with modules.tar, default: fetch-kernel.sh's). Output: $1.
 set -eu
 . "$(dirname "$0")/common.sh"
@@ -11,6 +12,7 @@ OUT=${1:-$KIC_BUILD/vm/initramfs.cpio.gz}
 MODULE_KO=${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko}
 TESTS_DIR=${KIC_TESTS_DIR:-$KIC_BUILD/selftests}
 DEMO=${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}
+BENCH=${KIC_BENCH:-$KIC_BUILD/tools/kvm-irqchip-bench}
 KERNEL=${KIC_KERNEL:-$KIC_CACHE/kernel/$(kic_abi)}
 
 [ -f "$MODULE_KO" ] || die "module not built: $MODULE_KO"
@@ -43,6 +45,10 @@ fi
 if [ -f "$DEMO" ]; then
 	static "$DEMO"
 	cp "$DEMO" "$root/kvm-irqchip-demo"
+fi
+if [ -f "$BENCH" ]; then
+	static "$BENCH"
+	cp "$BENCH" "$root/kvm-irqchip-bench"
 fi
 
 mkdir -p "$(dirname "$OUT")"

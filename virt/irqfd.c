@@ -84,14 +84,11 @@ struct kic_irqfd {
 static int kic_irqfd_raise(struct kic_irqfd *irqfd, unsigned int how)
 {
 	struct kic *kic = irqfd->kic;
-	int r;
 
 	if (irqfd->resample.resamplefd)
 		return kic_set_gsi(kic, irqfd->gsi, KIC_SRC_RESAMPLE, 1, how);
-	r = kic_set_gsi(kic, irqfd->gsi, KIC_SRC_IRQFD, 1, how);
-	if (r != -EWOULDBLOCK)
-		kic_set_gsi(kic, irqfd->gsi, KIC_SRC_IRQFD, 0, how);
-	return r;
+	return kic_set_gsi(kic, irqfd->gsi, KIC_SRC_IRQFD, 1,
+			   how | KIC_SET_PULSE);
 }
 
 static void kic_irqfd_inject(struct work_struct *work)

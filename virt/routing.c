@@ -229,7 +229,9 @@ bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
  * @src: who drives it (enum kic_src)
  * @level: 1 to raise, 0 to lower
  * @how: KIC_SET_ATOMIC when called in atomic context (see struct
- *	kic_model_ops), KIC_SET_LINE_STATUS for KVM_IRQ_LINE_STATUS
+ *	kic_model_ops), KIC_SET_LINE_STATUS for KVM_IRQ_LINE_STATUS,
+ *	KIC_SET_PULSE to lower each pin again right after raising it (an
+ *	irqfd's edge; a message has no level to lower)
  *
  * Return: KVM's status: -1 when no entry delivered (no route, masked),
  * 0 when coalesced, otherwise the number of vCPUs reached summed over the

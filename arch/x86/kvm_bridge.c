@@ -25,7 +25,9 @@
  *    vector hashing, without KVM's software-enable filter, which no export
  *    reveals, and in its own delivery mode.
  * The count returned (an IOAPIC level entry's remote IRR needs it) is the
- * number of hardware-enabled LAPICs matching, 1 for lowest priority.
+ * number of hardware-enabled LAPICs matching, 1 for lowest priority.  An
+ * irqfd's message, whose count nobody reads, skips that walk when KVM's
+ * map decides; it counts as one delivery.
  *
  * KVM's functions are reached through symbol_get(), so the module neither
  * needs kvm.ko loaded nor pins it unless a bridge exists; KVM delivery is
@@ -203,6 +205,15 @@ static struct kvm_vcpu *kic_kvm_target(struct kic_kvm_bridge *b, u32 i,
 	return vcpu;
 }
 
+/* One IPI from vCPU 0's LAPIC: KVM's map decides, as for an MSI. */
+static void kic_kvm_send_map(struct kic_kvm_bridge *b, struct kvm_vcpu *src,
+			     const struct kic_apic_irq *irq, u8 dm,
+			     bool x2apic_src)
+{
+	b->send_ipi(src->arch.apic, kic_kvm_icr(irq, dm),
+		    x2apic_src ? irq->dest : irq->dest << ICR_XAPIC_DEST_SHIFT);
+}
+
 /* One self-IPI: the message for this LAPIC alone. */
 static void kic_kvm_send_self(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu,
 			      const struct kic_apic_irq *irq, u8 dm)
@@ -231,7 +242,7 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 	struct kvm_vcpu *vcpu, *src = kvm_get_vcpu(b->kvm, 0);
 	u8 dm = irq->delivery_mode;
 	u32 i, n = 0, pick;
-	bool x2apic_src, vectored;
+	bool x2apic_src, vectored, map;
 
 	/*
 	 * As KVM: an arbitrating physical broadcast is made fixed (whatever
@@ -245,6 +256,18 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 	vectored = dm == KIC_APIC_DM_FIXED || dm == KIC_APIC_DM_LOWEST;
 	if (lowest && vectored)
 		dm = KIC_APIC_DM_LOWEST;
+
+	x2apic_src = src && kic_kvm_apic_enabled(src) &&
+		     (READ_ONCE(src->arch.apic_base) & X2APIC_ENABLE);
+	map = src && !bcast && (x2apic_src || irq->dest <= 0xff) &&
+	      (!lowest || vectored);
+	/* An irqfd does not want the count: let KVM's map do all the work. */
+	if (map && irq->uncounted && !dest_map) {
+		kic_kvm_send_map(b, src, irq, dm, x2apic_src);
+		kic_stat_inc(kic, KIC_STAT_DELIVERED);
+		return 1;
+	}
+
 	for (i = 0; i < kic->nr_vcpus; i++) {
 		if (!kic_kvm_target(b, i, irq))
 			continue;
@@ -257,14 +280,8 @@ int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 		return 0;
 	}
 
-	x2apic_src = src && kic_kvm_apic_enabled(src) &&
-		     (READ_ONCE(src->arch.apic_base) & X2APIC_ENABLE);
-	if (src && !bcast && (x2apic_src || irq->dest <= 0xff) &&
-	    (!lowest || vectored)) {
-		/* KVM's map decides, as for an MSI. */
-		b->send_ipi(src->arch.apic, kic_kvm_icr(irq, dm),
-			    x2apic_src ? irq->dest :
-					 irq->dest << ICR_XAPIC_DEST_SHIFT);
+	if (map) {
+		kic_kvm_send_map(b, src, irq, dm, x2apic_src);
 		goto out;
 	}
 

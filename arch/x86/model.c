@@ -156,7 +156,7 @@ static int kic_x86_route_setup(struct kic *kic,
 }
 
 static int kic_x86_deliver_msi(struct kic *kic, u32 gsi, u32 address_lo,
-			       u32 address_hi, u32 data)
+			       u32 address_hi, u32 data, bool uncounted)
 {
 	struct kic_apic_irq irq;
 
@@ -167,6 +167,7 @@ static int kic_x86_deliver_msi(struct kic *kic, u32 gsi, u32 address_lo,
 	}
 	kic_x86_msi_decode(kic->model, address_lo, address_hi, data, &irq);
 	irq.gsi = gsi;
+	irq.uncounted = uncounted;
 	return kic_apic_bus_deliver(kic, &irq, NULL);
 }
 
@@ -195,10 +196,18 @@ static int kic_x86_deliver(struct kic *kic, const struct kic_route *r,
 		/* A message has no falling edge: level 0 does nothing. */
 		if (!level)
 			return -1;
+		/* Only an irqfd's wakeup delivers atomically; it ignores r. */
 		return kic_x86_deliver_msi(kic, r->gsi, r->msi.address_lo,
-					   r->msi.address_hi, r->msi.data);
-	case KVM_IRQ_ROUTING_IRQCHIP:
-		return kic_x86_set_pin(kic, r, src, level, how);
+					   r->msi.address_hi, r->msi.data,
+					   how & KIC_SET_ATOMIC);
+	case KVM_IRQ_ROUTING_IRQCHIP: {
+		int ret = kic_x86_set_pin(kic, r, src, level, how);
+
+		/* An edge: the pin goes down again at once. */
+		if (how & KIC_SET_PULSE)
+			kic_x86_set_pin(kic, r, src, 0, how);
+		return ret;
+	}
 	default:
 		return -ENXIO;
 	}
@@ -210,7 +219,7 @@ static int kic_x86_signal_msi(struct kic *kic, const struct kvm_msi *msi)
 
 	/* A refused message is counted like one refused on a route. */
 	r = kic_x86_deliver_msi(kic, KIC_NO_GSI, msi->address_lo,
-				msi->address_hi, msi->data);
+				msi->address_hi, msi->data, false);
 	if (r == -EINVAL)
 		return r;
 	return r < 0 ? 0 : r;

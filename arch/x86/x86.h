@@ -53,6 +53,8 @@ enum kic_apic_dm {
  * @logical: logical (true) or physical destination mode
  * @level: level (true) or edge trigger mode
  * @rh: redirection hint: lowest-priority among the destinations
+ * @uncounted: the sender ignores how many vCPUs it reached (an irqfd);
+ *	the KVM bridge may then skip counting them
  */
 struct kic_apic_irq {
 	u32 gsi;
@@ -62,6 +64,7 @@ struct kic_apic_irq {
 	bool logical;
 	bool level;
 	bool rh;
+	bool uncounted;
 };
 
 /* KVM's pin counts */

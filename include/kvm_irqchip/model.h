@@ -52,6 +52,7 @@ enum kic_src {
 /* How a GSI is set (kic_set_gsi() and ->deliver()). */
 #define KIC_SET_ATOMIC		BIT(0)	/* atomic context: never sleep */
 #define KIC_SET_LINE_STATUS	BIT(1)	/* KVM_IRQ_LINE_STATUS: RTC tracking */
+#define KIC_SET_PULSE		BIT(2)	/* raise, then lower: one edge */
 
 /**
  * struct kic_route - one routing entry, as validated by the model

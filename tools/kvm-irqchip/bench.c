@@ -92,36 +92,6 @@ static int fail(const char *what, long r)
 	return 1;
 }
 
-/* The VM: LAPICs in KVM, no IOAPIC or PIC; vCPU i is flat xAPIC ID i. */
-static long split_vm(struct vm *vm)
-{
-	long r;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->kvm = true;
-	vm->fd = -1;
-	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0)
-		return -errno;
-	r = xioctl_val(vm->sys_fd, KVM_CREATE_VM, 0);
-	if (r < 0)
-		return r;
-	vm->fd = r;
-	r = enable_cap(vm->fd, KVM_CAP_SPLIT_IRQCHIP, 24, 0);
-	if (r)
-		return r;
-	vm->vcpu = calloc(BENCH_VCPUS, sizeof(int));
-	if (!vm->vcpu)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < BENCH_VCPUS; i++) {
-		r = xioctl_val(vm->fd, KVM_CREATE_VCPU, i);
-		if (r < 0)
-			return r;
-		vm->vcpu[vm->nr++] = r;
-	}
-	return vm_xapic_flat(vm);
-}
-
 /* The same routes on @fd (instance or VM), an eventfd bound to each. */
 static long bind_path(int fd, int *efd)
 {
@@ -147,7 +117,9 @@ static int setup(struct bench *b)
 	};
 	long r;
 
-	r = split_vm(&b->vm);
+	r = vm_init_kvm_split(&b->vm, BENCH_VCPUS);
+	if (!r)
+		r = vm_xapic_flat(&b->vm);
 	if (r)
 		return fail("creating the split-irqchip KVM VM", r);
 	b->kic = kic_open();

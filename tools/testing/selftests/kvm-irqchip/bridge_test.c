@@ -21,29 +21,9 @@
 /* A KVM VM with in-kernel LAPICs only, N vCPUs as flat xAPICs 0..N-1. */
 static int split_vm(struct vm *vm)
 {
-	long r;
+	long r = vm_init_kvm_split(vm, N);
 
-	memset(vm, 0, sizeof(*vm));
-	vm->kvm = true;
-	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0)
-		return -errno;
-	vm->fd = xioctl_val(vm->sys_fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return vm->fd;
-	r = enable_cap(vm->fd, KVM_CAP_SPLIT_IRQCHIP, 24, 0);
-	if (r)
-		return r;
-	vm->vcpu = calloc(N, sizeof(int));
-	if (!vm->vcpu)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < N; i++) {
-		r = xioctl_val(vm->fd, KVM_CREATE_VCPU, i);
-		if (r < 0)
-			return r;
-		vm->vcpu[vm->nr++] = r;
-	}
-	return vm_xapic_flat(vm);
+	return r ? r : vm_xapic_flat(vm);
 }
 
 static long bridge_create(int fd, uint32_t flags, int vm_fd)

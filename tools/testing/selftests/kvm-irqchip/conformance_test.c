@@ -2984,35 +2984,6 @@ TEST_F_TIMEOUT(conf, random_pins, 150)
 
 static struct vm bridged;	/* the VM the instance is attached to */
 
-/* A KVM VM with in-kernel LAPICs only (KVM_CAP_SPLIT_IRQCHIP), N vCPUs. */
-static int split_vm(struct vm *vm)
-{
-	long r;
-
-	memset(vm, 0, sizeof(*vm));
-	vm->kvm = true;
-	vm->fd = -1;
-	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0)
-		return -errno;
-	vm->fd = xioctl_val(vm->sys_fd, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		return vm->fd;
-	r = enable_cap(vm->fd, KVM_CAP_SPLIT_IRQCHIP, KVM_IOAPIC_NUM_PINS, 0);
-	if (r)
-		return r;
-	vm->vcpu = calloc(N, sizeof(int));
-	if (!vm->vcpu)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < N; i++) {
-		r = xioctl_val(vm->fd, KVM_CREATE_VCPU, i);
-		if (r < 0)
-			return r;
-		vm->vcpu[vm->nr++] = r;
-	}
-	return 0;
-}
-
 /*
  * T[TK]: a split-irqchip VM.  T[TC]: an instance attached to a second one,
  * with that VM's vCPU fds, so that the LAPIC helpers use KVM's ioctls.
@@ -3033,7 +3004,7 @@ static int bridge_targets_up(void)
 		return -1;
 	if (check_ext(kic, KVM_IRQCHIP_CAP_KVM_BRIDGE) != 1)
 		return -3;
-	if (split_vm(&T[TK]) || split_vm(&bridged))
+	if (vm_init_kvm_split(&T[TK], N) || vm_init_kvm_split(&bridged, N))
 		return -1;
 	cr.kvm_vm_fd = bridged.fd;
 	if (xioctl(kic, KVM_IRQCHIP_CREATE, &cr))

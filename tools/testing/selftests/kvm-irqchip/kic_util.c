@@ -50,7 +50,8 @@ int vm_init_kic(struct vm *vm, unsigned int nr_vcpus)
 	return 0;
 }
 
-int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus)
+/* A KVM VM with KVM's whole irqchip, or (split) its LAPICs only. */
+static int vm_init_kvm_irqchip(struct vm *vm, unsigned int nr_vcpus, bool split)
 {
 	long r;
 
@@ -64,7 +65,9 @@ int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus)
 	if (r < 0)
 		return r;
 	vm->fd = r;
-	r = xioctl_val(vm->fd, KVM_CREATE_IRQCHIP, 0);
+	/* split: before any vCPU, the IOAPIC's 24 pins reserved for routes */
+	r = split ? enable_cap(vm->fd, KVM_CAP_SPLIT_IRQCHIP, KVM_IOAPIC_NUM_PINS, 0) :
+		    xioctl_val(vm->fd, KVM_CREATE_IRQCHIP, 0);
 	if (r < 0)
 		return r;
 	if (vm_alloc(vm, nr_vcpus))
@@ -76,6 +79,16 @@ int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus)
 		vm->vcpu[vm->nr++] = r;
 	}
 	return 0;
+}
+
+int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus)
+{
+	return vm_init_kvm_irqchip(vm, nr_vcpus, false);
+}
+
+int vm_init_kvm_split(struct vm *vm, unsigned int nr_vcpus)
+{
+	return vm_init_kvm_irqchip(vm, nr_vcpus, true);
 }
 
 void vm_fini(struct vm *vm)

@@ -100,6 +100,8 @@ int kic_open(void);
 long kic_create(int fd, uint32_t model, uint32_t nr_vcpus);
 int vm_init_kic(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
 int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
+/* A KVM VM in split-irqchip mode: in-kernel LAPICs only; 0 or -errno */
+int vm_init_kvm_split(struct vm *vm, unsigned int nr_vcpus);
 void vm_fini(struct vm *vm);
 bool kvm_available(void);
 bool kic_module_loaded(void);

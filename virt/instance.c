@@ -98,14 +98,28 @@ void kic_put(struct kic *kic)
 	kref_put(&kic->ref, kic_destroy);
 }
 
+/* The models this build implements; adding one is one line here. */
+static const struct kic_model_ops *const kic_models[] = {
+	&kic_x86_model,
+};
+
 static const struct kic_model_ops *kic_model_find(u32 model)
 {
-	switch (model) {
-	case KVM_IRQCHIP_MODEL_X86:
-		return &kic_x86_model;
-	default:
-		return NULL;
-	}
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kic_models); i++)
+		if (kic_models[i]->model == model)
+			return kic_models[i];
+	return NULL;
+}
+
+static int kic_models_mask(void)
+{
+	int i, mask = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kic_models); i++)
+		mask |= 1 << kic_models[i]->model;
+	return mask;
 }
 
 static bool kic_model_defined(u32 model)
@@ -197,7 +211,7 @@ static int kic_check_extension(struct kic *kic, long cap)
 	case KVM_CAP_IRQ_INJECT_STATUS:
 		return 1;
 	case KVM_IRQCHIP_CAP_MODELS:
-		return 1 << KVM_IRQCHIP_MODEL_X86;
+		return kic_models_mask();
 	case KVM_IRQCHIP_CAP_ABI_VERSION:
 		return KVM_IRQCHIP_ABI_VERSION;
 	default:
@@ -411,6 +425,7 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl, unsigned long arg)
 		return 0;
 	}
 	default:
-		return -ENOTTY;
+		/* The model's own (KVM_SET_DEVICE_ATTR, RTAS calls, ...). */
+		return ops->ioctl ? ops->ioctl(kic, ioctl, argp) : -ENOTTY;
 	}
 }

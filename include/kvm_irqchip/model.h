@@ -23,6 +23,7 @@
  *   io, get_irqchip, set_irqchip, eoi: process context, kic->lock not
  *	held.
  *   attach_kvm: process context, kic->lock held, after init.
+ *   ioctl: process context, kic->lock not held.
  */
 #ifndef _KVM_IRQCHIP_MODEL_H
 #define _KVM_IRQCHIP_MODEL_H
@@ -111,6 +112,8 @@ struct kic_route {
  * @set_irqchip: KVM_SET_IRQCHIP
  * @attach_kvm: optional; KVM_IRQCHIP_CREATE_KVM_VM: present to a KVM VM
  * @eoi: optional; KVM_IRQCHIP_EOI, a guest EOI the VMM saw elsewhere
+ * @ioctl: optional; an instance ioctl the core does not know (the model's
+ *	own, e.g. KVM_SET_DEVICE_ATTR); -ENOTTY when unknown
  */
 struct kic_model_ops {
 	u32 model;
@@ -134,6 +137,7 @@ struct kic_model_ops {
 	int (*set_irqchip)(struct kic *kic, const struct kvm_irqchip *chip);
 	int (*attach_kvm)(struct kic *kic, int vm_fd);
 	int (*eoi)(struct kic *kic, u32 vcpu, u32 vector);
+	long (*ioctl)(struct kic *kic, unsigned int ioctl, void __user *argp);
 };
 
 #endif /* _KVM_IRQCHIP_MODEL_H */

@@ -105,20 +105,6 @@ void kic_gsi_acked(struct kic *kic, u32 gsi)
 	srcu_read_unlock(&kic->srcu, idx);
 }
 
-/* The GSI the routing table reports a pin's acknowledgment for. */
-static bool kic_pin_gsi(struct kic *kic, u32 irqchip, u32 pin, u32 *gsi)
-{
-	struct kic_routing *rt;
-	void *v;
-
-	rt = srcu_dereference(kic->routing, &kic->srcu);
-	v = rt ? xa_load(&rt->pins, kic_pin_key(irqchip, pin)) : NULL;
-	if (!v)
-		return false;
-	*gsi = xa_to_value(v);
-	return true;
-}
-
 /**
  * kic_pin_acked() - the guest completed an interrupt of a controller pin
  * @kic: the instance

@@ -42,8 +42,8 @@ struct kic *kic_instance_alloc(void)
 
 	kref_init(&kic->ref);
 	mutex_init(&kic->lock);
-	spin_lock_init(&kic->irqfds.lock);
-	INIT_LIST_HEAD(&kic->irqfds.items);
+	kic_routing_init(&kic->routing);
+	xa_init_flags(&kic->irqfds, XA_FLAGS_LOCK_IRQ);
 	mutex_init(&kic->acks.lock);
 	INIT_LIST_HEAD(&kic->acks.resamplers);
 	INIT_LIST_HEAD(&kic->acks.eoifds);
@@ -77,7 +77,7 @@ static void kic_destroy(struct kref *ref)
 	destroy_workqueue(kic->wq);
 	kic_eoifd_release_all(kic);
 
-	kic_routing_free(rcu_dereference_protected(kic->routing, 1));
+	kic_routing_destroy(kic);
 	cleanup_srcu_struct(&kic->srcu);
 	if (ops)
 		ops->destroy(kic);
@@ -204,7 +204,7 @@ static int kic_check_extension(struct kic *kic, long cap)
 
 	switch (cap) {
 	case KVM_CAP_IRQ_ROUTING:
-		return KIC_MAX_ROUTES;
+		return kic_max_routes;
 	case KVM_CAP_IRQFD:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_SIGNAL_MSI:
@@ -329,6 +329,7 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 			return -EFAULT;
 		return kic_create(kic, &create);
 	case KVM_SET_GSI_ROUTING:
+	case KVM_IRQCHIP_ROUTE_BATCH:
 	case KVM_SIGNAL_MSI:
 	case KVM_IRQFD:
 		return -EINVAL;
@@ -342,6 +343,8 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 	case KVM_IRQCHIP_IO:
 	case KVM_IRQCHIP_EOIFD:
 	case KVM_IRQCHIP_EOI:
+	case KVM_IRQCHIP_GET_GSI_COUNTERS:
+	case KVM_IRQCHIP_GET_PENDING:
 		return -ENXIO;
 	default:
 		return -ENOTTY;
@@ -370,6 +373,12 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl, unsigned long arg)
 	}
 	case KVM_SET_GSI_ROUTING:
 		return kic_set_gsi_routing(kic, argp);
+	case KVM_IRQCHIP_ROUTE_BATCH:
+		return kic_route_batch(kic, argp);
+	case KVM_IRQCHIP_GET_GSI_COUNTERS:
+		return kic_gsi_get_counters(kic, argp);
+	case KVM_IRQCHIP_GET_PENDING:
+		return kic_gsi_pending(kic, argp);
 	case KVM_IRQFD: {
 		struct kvm_irqfd args;
 

@@ -15,14 +15,19 @@
  * interrupt, the GSI's resampler (virt/ack.c) lowers them and signals the
  * resamplefd.  Resampling needs a pin route at assign time.
  *
+ * Irqfds are kept in an xarray keyed by their eventfd_ctx, so the
+ * duplicate check, deassign and EPOLLHUP are O(log n) at any count (KVM
+ * walks a list).  An irqfd names its GSI, not an entry: each signal looks
+ * the GSI up, so a route change needs no irqfd to be re-resolved.
+ *
  * LOCKING
  *   kic->lock (mutex) serialises assign and deassign, so a deassign never
  *   meets an irqfd that is still being hooked into its eventfd.
- *   kic->irqfds.lock (irq-safe spinlock) guards kic->irqfds.items and each
- *   irqfd's membership of it.  Membership is the irqfd's "active" state:
- *   whoever takes an irqfd off the list owns its shutdown, exactly once.
+ *   The xarray's lock (irq-safe) guards kic->irqfds and so each irqfd's
+ *   membership of it.  Membership is the irqfd's "active" state: whoever
+ *   erases an irqfd owns its shutdown, exactly once.
  *   The eventfd's wait-queue lock (eventfd wqh) is taken by the eventfd
- *   core around our wakeup callback; order: eventfd wqh -> irqfds.lock.
+ *   core around our wakeup callback; order: eventfd wqh -> xarray lock.
  *
  * LIFETIME
  *   An irqfd holds a reference on its eventfd_ctx.  It is freed by
@@ -57,9 +62,7 @@
  * @kic: the instance
  * @eventfd: the eventfd, referenced
  * @gsi: the GSI it raises
- * @list: entry in kic->irqfds.items while active; empty once deactivated
- * @dead: entry in a private list of irqfds to shut down; never @list, so
- *	that being collected does not look active to a racing EPOLLHUP
+ * @dead: entry in a private list of irqfds to shut down, once erased
  * @wait: our entry in the eventfd's wait queue
  * @pt: used once, to find the wait queue through vfs_poll()
  * @inject: slow-path delivery, on kic->wq
@@ -71,7 +74,6 @@ struct kic_irqfd {
 	struct kic *kic;
 	struct eventfd_ctx *eventfd;
 	u32 gsi;
-	struct list_head list;
 	struct list_head dead;
 	wait_queue_entry_t wait;
 	poll_table pt;
@@ -104,7 +106,6 @@ static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
 	u64 cnt;
 
 	might_sleep();
-	WARN_ON_ONCE(!list_empty(&irqfd->list));
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
 	cancel_work_sync(&irqfd->inject);
 	if (irqfd->resample.resamplefd) {
@@ -121,17 +122,19 @@ static void kic_irqfd_shutdown_work(struct work_struct *work)
 	kic_irqfd_shutdown(container_of(work, struct kic_irqfd, shutdown));
 }
 
-/* Take @irqfd off the list; the caller then owns its shutdown. */
+/* Erase @irqfd; the caller then owns its shutdown. */
 static void kic_irqfd_deactivate(struct kic_irqfd *irqfd)
 {
-	lockdep_assert_held(&irqfd->kic->irqfds.lock);
-	list_del_init(&irqfd->list);
+	lockdep_assert_held(&irqfd->kic->irqfds.xa_lock);
+	__xa_erase(&irqfd->kic->irqfds, (unsigned long)irqfd->eventfd);
 }
 
 static bool kic_irqfd_is_active(struct kic_irqfd *irqfd)
 {
-	lockdep_assert_held(&irqfd->kic->irqfds.lock);
-	return !list_empty(&irqfd->list);
+	struct kic *kic = irqfd->kic;
+
+	lockdep_assert_held(&kic->irqfds.xa_lock);
+	return xa_load(&kic->irqfds, (unsigned long)irqfd->eventfd) == irqfd;
 }
 
 /* Called with the eventfd's wait-queue lock held, interrupts off. */
@@ -160,12 +163,12 @@ static int kic_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		 * here first they own the shutdown; they cannot free the
 		 * irqfd under us, as they need the wqh lock we hold.
 		 */
-		spin_lock_irqsave(&kic->irqfds.lock, iflags);
+		xa_lock_irqsave(&kic->irqfds, iflags);
 		if (kic_irqfd_is_active(irqfd)) {
 			kic_irqfd_deactivate(irqfd);
 			queue_work(kic->wq, &irqfd->shutdown);
 		}
-		spin_unlock_irqrestore(&kic->irqfds.lock, iflags);
+		xa_unlock_irqrestore(&kic->irqfds, iflags);
 	}
 	return 0;
 }
@@ -209,7 +212,7 @@ err:
 static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 {
 	struct eventfd_ctx *eventfd;
-	struct kic_irqfd *irqfd, *tmp;
+	struct kic_irqfd *irqfd;
 	struct fd f;
 	__poll_t events;
 	int r;
@@ -237,22 +240,20 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 	irqfd->kic = kic;
 	irqfd->eventfd = eventfd;
 	irqfd->gsi = args->gsi;
-	INIT_LIST_HEAD(&irqfd->list);
 	INIT_WORK(&irqfd->inject, kic_irqfd_inject);
 	INIT_WORK(&irqfd->shutdown, kic_irqfd_shutdown_work);
 	init_waitqueue_func_entry(&irqfd->wait, kic_irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, kic_irqfd_queue_proc);
 
-	spin_lock_irq(&kic->irqfds.lock);
-	list_for_each_entry(tmp, &kic->irqfds.items, list) {
-		if (tmp->eventfd == eventfd) {
-			spin_unlock_irq(&kic->irqfds.lock);
-			r = -EBUSY;
-			goto out_resample;
-		}
-	}
-	list_add_tail(&irqfd->list, &kic->irqfds.items);
-	spin_unlock_irq(&kic->irqfds.lock);
+	/* Per-GSI counters count what reaches a GSI without a route, too. */
+	r = -ENOMEM;
+	if (args->gsi < kic_max_routes && !kic_gsi_block_get(kic, args->gsi))
+		goto out_resample;
+	/* -EBUSY when the eventfd is bound already */
+	r = xa_insert_irq(&kic->irqfds, (unsigned long)eventfd, irqfd,
+			  GFP_KERNEL_ACCOUNT);
+	if (r)
+		goto out_resample;
 	atomic_inc(&kic_nr_irqfds);
 
 	/*
@@ -283,31 +284,29 @@ out_fdput:
 
 static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
 {
-	struct kic_irqfd *irqfd, *tmp;
+	struct kic_irqfd *irqfd;
 	struct eventfd_ctx *eventfd;
-	LIST_HEAD(dead);
 
 	lockdep_assert_held(&kic->lock);
 	eventfd = eventfd_ctx_fdget(args->fd);
 	if (IS_ERR(eventfd))
 		return PTR_ERR(eventfd);
 
-	spin_lock_irq(&kic->irqfds.lock);
-	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
-		if (irqfd->eventfd == eventfd && irqfd->gsi == args->gsi) {
-			kic_irqfd_deactivate(irqfd);
-			list_add(&irqfd->dead, &dead);
-		}
-	}
-	spin_unlock_irq(&kic->irqfds.lock);
+	xa_lock_irq(&kic->irqfds);
+	irqfd = xa_load(&kic->irqfds, (unsigned long)eventfd);
+	if (irqfd && irqfd->gsi == args->gsi)
+		kic_irqfd_deactivate(irqfd);
+	else
+		irqfd = NULL;
+	xa_unlock_irq(&kic->irqfds);
 	eventfd_ctx_put(eventfd);
 
 	/*
-	 * Synchronously, and only our own irqfds: when deassign returns the
+	 * Synchronously, and only our own irqfd: when deassign returns the
 	 * eventfd no longer reaches the instance, and no other instance's
 	 * work was waited for.
 	 */
-	list_for_each_entry_safe(irqfd, tmp, &dead, dead)
+	if (irqfd)
 		kic_irqfd_shutdown(irqfd);
 	return 0;
 }
@@ -348,15 +347,17 @@ int kic_irqfd(struct kic *kic, const struct kvm_irqfd *args)
 void kic_irqfd_release_all(struct kic *kic)
 {
 	struct kic_irqfd *irqfd, *tmp;
+	unsigned long index;
 	LIST_HEAD(dead);
 
-	spin_lock_irq(&kic->irqfds.lock);
-	list_for_each_entry_safe(irqfd, tmp, &kic->irqfds.items, list) {
+	xa_lock_irq(&kic->irqfds);
+	xa_for_each(&kic->irqfds, index, irqfd) {
 		kic_irqfd_deactivate(irqfd);
 		list_add(&irqfd->dead, &dead);
 	}
-	spin_unlock_irq(&kic->irqfds.lock);
+	xa_unlock_irq(&kic->irqfds);
 
 	list_for_each_entry_safe(irqfd, tmp, &dead, dead)
 		kic_irqfd_shutdown(irqfd);
+	xa_destroy(&kic->irqfds);
 }

@@ -57,6 +57,11 @@ static int __init kic_init(void)
 {
 	int r;
 
+	if (!kic_max_routes || kic_max_routes > KIC_MAX_ROUTES_LIMIT) {
+		pr_err("kvm-irqchip: max_routes must be 1..%lu\n",
+		       KIC_MAX_ROUTES_LIMIT);
+		return -EINVAL;
+	}
 	kic_debugfs_init();
 	r = misc_register(&kic_dev);
 	if (r)

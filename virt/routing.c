@@ -2,24 +2,42 @@
 /*
  * kvm-irqchip: the GSI routing table.
  *
- * KVM_SET_GSI_ROUTING replaces the whole table, all or nothing, with KVM's
- * validation rules.  The new table is built and checked without any lock
- * held, then published with one pointer swap under kic->lock.  The old
- * table is freed after an SRCU grace period of this instance alone, waited
- * for after the lock is dropped; when the ioctl returns, no reader can still
- * be delivering through a replaced entry.
+ * The table is an xarray keyed by GSI; each present GSI points to an
+ * immutable struct kic_gsi holding all of its entries.  Changing a GSI
+ * builds a new struct kic_gsi, publishes it with one store (deliveries see
+ * either every old entry or every new one, never a mix), and frees the old
+ * one with call_srcu() on the instance's own SRCU domain: no update waits
+ * for a grace period.  Whole-table replacement (KVM_SET_GSI_ROUTING) is a
+ * diff against the current table: a GSI whose entries did not change keeps
+ * its object and costs a comparison.  Incremental updates
+ * (KVM_IRQCHIP_ROUTE_BATCH) are in virt/route_batch.c.
  *
- * The table is sparse (an xarray keyed by GSI), so its size follows the
- * entries userspace installs, not the largest GSI number.
+ * Every update is all or nothing: entries are validated and built, and
+ * every xarray slot the update will fill is reserved, before the first
+ * store; stores into reserved or present slots and erases cannot fail.
+ *
+ * Ordering guarantee: a signal raised after an update returns uses the
+ * new entries.  A delivery that looked its GSI up before the store may
+ * still complete through the old entries (a message already on the bus)
+ * after an incremental update returns; KVM_IRQCHIP_ROUTE_BATCH_SYNC waits
+ * for those, once per batch.  KVM_SET_GSI_ROUTING keeps KVM's promise and
+ * waits once, outside the lock, when it replaced or deleted something.
  *
  * LOCKING
- *   kic->lock: held to swap kic->routing.
- *   kic->srcu: readers (kic_set_gsi()) hold it, from any context.
+ *   kic->lock: held by every writer of kic->routing (entries, pins, marks,
+ *	nr_entries).
+ *   kic->srcu: readers (kic_set_gsi(), kic_pin_gsi()) hold it, from any
+ *	context; xa_load() itself is RCU-safe.
  * LIFETIME
- *   A table belongs to kic->routing until replaced, then to the replacing
- *   ioctl, which frees it after synchronize_srcu().
+ *   A struct kic_gsi is owned by the table from its store to its
+ *   replacement or erasure, then freed by an SRCU callback.  At instance
+ *   teardown kic_routing_destroy() waits for the callbacks (srcu_barrier)
+ *   and frees what is left.  GSI state blocks (virt/gsi.c) live until
+ *   teardown.
  */
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -27,18 +45,51 @@
 #include <kvm_irqchip/model.h>
 #include <kvm_irqchip/routing.h>
 
-void kic_routing_free(struct kic_routing *rt)
+#include "routing_internal.h"
+
+unsigned int kic_max_routes = 1U << 20;
+module_param_named(max_routes, kic_max_routes, uint, 0444);
+MODULE_PARM_DESC(max_routes,
+		 "Routing entries per instance, and the first invalid GSI (default 1048576, at most 16777216)");
+
+void kic_routing_init(struct kic_routing *rt)
 {
+	xa_init(&rt->gsis);
+	xa_init(&rt->pins);
+	xa_init(&rt->blocks);
+	rt->nr_entries = 0;
+}
+
+static void kic_gsi_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct kic_gsi, rcu));
+}
+
+/* @g left the table: free it once no delivery can be using it. */
+static void kic_gsi_retire(struct kic *kic, struct kic_gsi *g)
+{
+	if (!g)
+		return;
+	kic->routing.retired++;
+	call_srcu(&kic->srcu, &g->rcu, kic_gsi_free_rcu);
+}
+
+/**
+ * kic_routing_destroy() - free the table of a dying instance
+ * @kic: the instance; no reader is left
+ */
+void kic_routing_destroy(struct kic *kic)
+{
+	struct kic_routing *rt = &kic->routing;
 	struct kic_gsi *g;
 	unsigned long gsi;
 
-	if (!rt)
-		return;
+	srcu_barrier(&kic->srcu);
 	xa_for_each(&rt->gsis, gsi, g)
 		kfree(g);
 	xa_destroy(&rt->gsis);
 	xa_destroy(&rt->pins);
-	kfree(rt);
+	kic_gsi_blocks_free(rt);
 }
 
 /*
@@ -61,76 +112,355 @@ static bool kic_gsi_conflicts(const struct kic_gsi *g,
 	return false;
 }
 
-static int kic_routing_add(struct kic *kic, struct kic_routing *rt,
-			   const struct kvm_irq_routing_entry *ue)
+/* Entry checks that do not depend on the model. */
+static int kic_entry_check(const struct kvm_irq_routing_entry *ue)
 {
 	u32 allowed = ue->type == KVM_IRQ_ROUTING_MSI ? KVM_MSI_VALID_DEVID : 0;
-	struct kic_gsi *g;
-	int r;
 
-	if (ue->flags & ~allowed)
+	if (ue->gsi >= kic_max_routes || ue->flags & ~allowed)
 		return -EINVAL;
-
-	g = xa_load(&rt->gsis, ue->gsi);
-	if (!g) {
-		g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-		if (!g)
-			return -ENOMEM;
-		r = xa_err(xa_store(&rt->gsis, ue->gsi, g, GFP_KERNEL_ACCOUNT));
-		if (r) {
-			kfree(g);
-			return r;
-		}
-	}
-	/* Also bounds g->nr: at most one entry per pin controller. */
-	if (kic_gsi_conflicts(g, ue) || g->nr == KIC_MAX_ROUTES_PER_GSI)
-		return -EINVAL;
-
-	r = kic->ops->route_setup(kic, ue, &g->route[g->nr]);
-	if (r)
-		return r;
-	g->route[g->nr].gsi = ue->gsi;
-	if (ue->type == KVM_IRQ_ROUTING_IRQCHIP) {
-		unsigned long key = kic_pin_key(ue->u.irqchip.irqchip,
-						ue->u.irqchip.pin);
-
-		r = xa_err(xa_store(&rt->pins, key, xa_mk_value(ue->gsi),
-				    GFP_KERNEL_ACCOUNT));
-		if (r)
-			return r;
-	}
-	g->nr++;
-	rt->nr_entries++;
 	return 0;
 }
 
-static struct kic_routing *kic_routing_build(struct kic *kic,
-					     const struct kvm_irq_routing_entry *ue,
-					     u32 nr)
+/**
+ * kic_gsi_build() - a new, unpublished struct kic_gsi for one GSI
+ * @kic: the instance (kic->lock held)
+ * @ue: the GSI's entries, in order; all name the same GSI
+ * @nr: how many (1..KIC_MAX_ROUTES_PER_GSI, else -EINVAL)
+ *
+ * Return: the object, or an ERR_PTR: -EINVAL for an entry KVM or the model
+ * refuses, -ENOMEM.
+ */
+struct kic_gsi *kic_gsi_build(struct kic *kic,
+			      const struct kvm_irq_routing_entry *const *ue,
+			      u32 nr)
 {
-	struct kic_routing *rt;
+	struct kic_gsi *g;
 	u32 i;
 	int r;
 
-	/* KVM checks every GSI before looking at anything else. */
-	for (i = 0; i < nr; i++)
-		if (ue[i].gsi >= KIC_MAX_ROUTES)
-			return ERR_PTR(-EINVAL);
-
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
-	if (!rt)
+	lockdep_assert_held(&kic->lock);
+	if (!nr || nr > KIC_MAX_ROUTES_PER_GSI)
+		return ERR_PTR(-EINVAL);
+	g = kzalloc(struct_size(g, route, nr), GFP_KERNEL_ACCOUNT);
+	if (!g)
 		return ERR_PTR(-ENOMEM);
-	xa_init(&rt->gsis);
-	xa_init(&rt->pins);
-
 	for (i = 0; i < nr; i++) {
-		r = kic_routing_add(kic, rt, &ue[i]);
-		if (r) {
-			kic_routing_free(rt);
-			return ERR_PTR(r);
+		r = kic_entry_check(ue[i]);
+		if (!r && kic_gsi_conflicts(g, ue[i]))
+			r = -EINVAL;
+		if (!r)
+			r = kic->ops->route_setup(kic, ue[i], &g->route[i]);
+		if (r)
+			goto err;
+		g->route[i].gsi = ue[i]->gsi;
+		g->nr++;
+	}
+	g->block = kic_gsi_block_get(kic, ue[0]->gsi);
+	if (!g->block) {
+		r = -ENOMEM;
+		goto err;
+	}
+	return g;
+err:
+	kfree(g);
+	return ERR_PTR(r);
+}
+
+static bool kic_gsi_same(const struct kic_gsi *a, const struct kic_gsi *b)
+{
+	return a && b && a->nr == b->nr &&
+	       !memcmp(a->route, b->route, a->nr * sizeof(a->route[0]));
+}
+
+static bool kic_gsi_names_pin(const struct kic_gsi *g, unsigned long key)
+{
+	u32 i;
+
+	for (i = 0; g && i < g->nr; i++)
+		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP &&
+		    kic_pin_key(g->route[i].pin.irqchip, g->route[i].pin.pin) == key)
+			return true;
+	return false;
+}
+
+/**
+ * kic_routing_reserve() - make room for @g's GSI and the pins it names
+ * @kic: the instance (kic->lock held)
+ * @gsi: the GSI
+ * @g: its new entries, or NULL to reserve the GSI's slot only
+ *
+ * Return: 0 or -ENOMEM.  Undo with kic_routing_unreserve().
+ */
+int kic_routing_reserve(struct kic *kic, u32 gsi, const struct kic_gsi *g)
+{
+	struct kic_routing *rt = &kic->routing;
+	u32 i;
+	int r;
+
+	lockdep_assert_held(&kic->lock);
+	r = xa_reserve(&rt->gsis, gsi, GFP_KERNEL_ACCOUNT);
+	for (i = 0; !r && g && i < g->nr; i++)
+		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+			r = xa_reserve(&rt->pins,
+				       kic_pin_key(g->route[i].pin.irqchip,
+						   g->route[i].pin.pin),
+				       GFP_KERNEL_ACCOUNT);
+	return r;
+}
+
+/* Release what kic_routing_reserve() reserved and nothing filled. */
+void kic_routing_unreserve(struct kic *kic, u32 gsi, const struct kic_gsi *g)
+{
+	struct kic_routing *rt = &kic->routing;
+	u32 i;
+
+	lockdep_assert_held(&kic->lock);
+	xa_release(&rt->gsis, gsi);
+	for (i = 0; g && i < g->nr; i++)
+		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+			xa_release(&rt->pins,
+				   kic_pin_key(g->route[i].pin.irqchip,
+					       g->route[i].pin.pin));
+}
+
+/*
+ * Pin @key lost GSI @gsi: report its acknowledgments for the lowest other
+ * GSI that names it, or for none.  Pin routes are few; this walks only the
+ * GSIs marked as having one.
+ */
+static void kic_pin_orphaned(struct kic_routing *rt, unsigned long key,
+			     u32 gsi)
+{
+	struct kic_gsi *g;
+	unsigned long i;
+
+	if (xa_load(&rt->pins, key) != xa_mk_value(gsi))
+		return;
+	xa_for_each_marked(&rt->gsis, i, g, KIC_GSI_HAS_PIN) {
+		if (kic_gsi_names_pin(g, key)) {
+			xa_store(&rt->pins, key, xa_mk_value(i), 0);
+			return;
 		}
 	}
-	return rt;
+	xa_erase(&rt->pins, key);
+}
+
+/**
+ * kic_routing_publish() - make @g the entries of @gsi, or delete @gsi
+ * @kic: the instance (kic->lock held)
+ * @gsi: the GSI, its slot reserved by kic_routing_reserve() if it is new
+ * @g: the new entries, or NULL to delete the GSI
+ * @claim_pins: the pins @g names report their acknowledgments for @gsi
+ *	from now on (an incremental update; a whole-table update sets the pin
+ *	map itself)
+ *
+ * Cannot fail.  The old entries are freed after the SRCU readers.
+ */
+void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
+			 bool claim_pins)
+{
+	struct kic_routing *rt = &kic->routing;
+	struct kic_gsi *old;
+	bool has_pin = false;
+	u32 i;
+
+	lockdep_assert_held(&kic->lock);
+	for (i = 0; g && i < g->nr; i++)
+		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+			has_pin = true;
+
+	if (g) {
+		old = xa_store(&rt->gsis, gsi, g, 0);
+		WARN_ON_ONCE(xa_is_err(old));
+		if (has_pin)
+			xa_set_mark(&rt->gsis, gsi, KIC_GSI_HAS_PIN);
+		else
+			xa_clear_mark(&rt->gsis, gsi, KIC_GSI_HAS_PIN);
+	} else {
+		old = xa_erase(&rt->gsis, gsi);
+	}
+	rt->nr_entries += (g ? g->nr : 0) - (old ? old->nr : 0);
+
+	if (claim_pins) {
+		for (i = 0; old && i < old->nr; i++) {
+			const struct kic_route *r = &old->route[i];
+			unsigned long key;
+
+			if (r->type != KVM_IRQ_ROUTING_IRQCHIP)
+				continue;
+			key = kic_pin_key(r->pin.irqchip, r->pin.pin);
+			if (!kic_gsi_names_pin(g, key))
+				kic_pin_orphaned(rt, key, gsi);
+		}
+		for (i = 0; g && i < g->nr; i++)
+			if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+				xa_store(&rt->pins,
+					 kic_pin_key(g->route[i].pin.irqchip,
+						     g->route[i].pin.pin),
+					 xa_mk_value(gsi), 0);
+	}
+	kic_gsi_retire(kic, old);
+}
+
+/**
+ * struct kic_table - a whole table being installed
+ * @v: its GSIs in ascending order, each with its new, unpublished entries
+ * @nr: GSIs in @v
+ * @pins: pin key -> GSI, the pin map the table asks for (KVM: the last
+ *	entry naming a pin wins)
+ */
+struct kic_table {
+	struct kic_table_gsi {
+		u32 gsi;
+		struct kic_gsi *g;
+	} *v;
+	u32 nr;
+	struct xarray pins;
+};
+
+static void kic_table_free(struct kic_table *t)
+{
+	u32 i;
+
+	for (i = 0; i < t->nr; i++)
+		kfree(t->v[i].g);
+	kvfree(t->v);
+	xa_destroy(&t->pins);
+}
+
+static int kic_u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Group @ue by GSI, keeping each GSI's entries in the array's order (a sort
+ * on GSI << 32 | index), and build every GSI; KVM's validation order:
+ * every GSI is range-checked before anything else.
+ */
+static int kic_table_build(struct kic *kic, struct kic_table *t,
+			   const struct kvm_irq_routing_entry *ue, u32 nr)
+{
+	const struct kvm_irq_routing_entry *grp[KIC_MAX_ROUTES_PER_GSI];
+	u64 *key;
+	u32 i, n;
+	int r = 0;
+
+	for (i = 0; i < nr; i++)
+		if (ue[i].gsi >= kic_max_routes)
+			return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (ue[i].type != KVM_IRQ_ROUTING_IRQCHIP)
+			continue;
+		r = xa_err(xa_store(&t->pins,
+				    kic_pin_key(ue[i].u.irqchip.irqchip,
+						ue[i].u.irqchip.pin),
+				    xa_mk_value(ue[i].gsi), GFP_KERNEL_ACCOUNT));
+		if (r)
+			return r;
+	}
+	if (!nr)
+		return 0;
+
+	key = kvmalloc_array(nr, sizeof(*key), GFP_KERNEL_ACCOUNT);
+	t->v = kvmalloc_array(nr, sizeof(*t->v), GFP_KERNEL_ACCOUNT);
+	if (!key || !t->v) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++)
+		key[i] = (u64)ue[i].gsi << 32 | i;
+	sort(key, nr, sizeof(*key), kic_u64_cmp, NULL);
+
+	for (i = 0; i < nr; i += n) {
+		struct kic_gsi *g;
+		u32 gsi = key[i] >> 32;
+
+		for (n = 0; i + n < nr && key[i + n] >> 32 == gsi; n++) {
+			/* KVM finds a fourth entry invalid. */
+			if (n == KIC_MAX_ROUTES_PER_GSI) {
+				r = -EINVAL;
+				goto out;
+			}
+			grp[n] = &ue[(u32)key[i + n]];
+		}
+		g = kic_gsi_build(kic, grp, n);
+		if (IS_ERR(g)) {
+			r = PTR_ERR(g);
+			goto out;
+		}
+		t->v[t->nr].gsi = gsi;
+		t->v[t->nr++].g = g;
+	}
+out:
+	kvfree(key);
+	return r;
+}
+
+/*
+ * Install @t in place of the current table.  Reserve first (the only step
+ * that can fail), then store; unchanged GSIs keep their objects.
+ */
+static int kic_table_install(struct kic *kic, struct kic_table *t)
+{
+	struct kic_routing *rt = &kic->routing;
+	unsigned long gsi, key;
+	struct kic_gsi *old;
+	u32 i, j;
+	void *v;
+	int r = 0;
+
+	lockdep_assert_held(&kic->lock);
+	for (i = 0; !r && i < t->nr; i++)
+		r = kic_routing_reserve(kic, t->v[i].gsi, t->v[i].g);
+	if (r) {
+		while (i--)
+			kic_routing_unreserve(kic, t->v[i].gsi, t->v[i].g);
+		return r;
+	}
+
+	/* Both in ascending GSI order: delete what the table leaves out. */
+	j = 0;
+	xa_for_each(&rt->gsis, gsi, old) {
+		while (j < t->nr && t->v[j].gsi < gsi)
+			j++;
+		if (j == t->nr || t->v[j].gsi != gsi)
+			kic_routing_publish(kic, gsi, NULL, false);
+	}
+	for (i = 0; i < t->nr; i++) {
+		if (kic_gsi_same(xa_load(&rt->gsis, t->v[i].gsi), t->v[i].g))
+			kfree(t->v[i].g);
+		else
+			kic_routing_publish(kic, t->v[i].gsi, t->v[i].g, false);
+		t->v[i].g = NULL;
+	}
+
+	/* The pin map the table asked for. */
+	xa_for_each(&rt->pins, key, v)
+		if (!xa_load(&t->pins, key))
+			xa_erase(&rt->pins, key);
+	xa_for_each(&t->pins, key, v)
+		xa_store(&rt->pins, key, v, 0);
+	return 0;
+}
+
+/* Replace the whole table with @ue (kic->lock held). */
+static int kic_routing_replace(struct kic *kic,
+			       const struct kvm_irq_routing_entry *ue, u32 nr)
+{
+	struct kic_table t = {};
+	int r;
+
+	lockdep_assert_held(&kic->lock);
+	xa_init(&t.pins);
+	r = kic_table_build(kic, &t, ue, nr);
+	if (!r)
+		r = kic_table_install(kic, &t);
+	kic_table_free(&t);
+	return r;
 }
 
 /**
@@ -138,63 +468,60 @@ static struct kic_routing *kic_routing_build(struct kic *kic,
  * @kic: the instance, created
  * @argp: struct kvm_irq_routing in userspace
  *
- * Return: 0, or -EFAULT, -EINVAL, -ENOMEM with the old table unchanged.
+ * Return: 0, or -EFAULT, -EINVAL, -ENOMEM with the table unchanged.
  */
 int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 {
 	struct kvm_irq_routing __user *urouting = argp;
 	struct kvm_irq_routing_entry *entries = NULL;
 	struct kvm_irq_routing routing;
-	struct kic_routing *new, *old;
+	unsigned long retired;
+	int r;
 
 	if (copy_from_user(&routing, urouting, sizeof(routing)))
 		return -EFAULT;
-	if (routing.nr > KIC_MAX_ROUTES || routing.flags)
+	if (routing.nr > kic_max_routes || routing.flags)
 		return -EINVAL;
 	if (routing.nr) {
-		entries = vmemdup_user(urouting->entries,
-				       array_size(sizeof(*entries), routing.nr));
-		if (IS_ERR(entries))
-			return PTR_ERR(entries);
+		entries = kvmalloc_array(routing.nr, sizeof(*entries),
+					 GFP_KERNEL_ACCOUNT);
+		if (!entries)
+			return -ENOMEM;
+		if (copy_from_user(entries, urouting->entries,
+				   array_size(sizeof(*entries), routing.nr))) {
+			kvfree(entries);
+			return -EFAULT;
+		}
 	}
 
-	new = kic_routing_build(kic, entries, routing.nr);
-	kvfree(entries);
-	if (IS_ERR(new))
-		return PTR_ERR(new);
-
 	mutex_lock(&kic->lock);
-	old = rcu_replace_pointer(kic->routing, new,
-				  lockdep_is_held(&kic->lock));
+	retired = kic->routing.retired;
+	r = kic_routing_replace(kic, entries, routing.nr);
+	retired = kic->routing.retired - retired;
 	mutex_unlock(&kic->lock);
-
-	/* Outside the lock, and this instance's readers only. */
-	synchronize_srcu(&kic->srcu);
-	kic_routing_free(old);
-	return 0;
+	kvfree(entries);
+	/*
+	 * KVM's promise: when it returns, no delivery uses a replaced entry.
+	 * One wait, outside the lock, only when an entry was replaced.
+	 */
+	if (retired)
+		synchronize_srcu_expedited(&kic->srcu);
+	return r;
 }
 
 /**
  * kic_routing_set_default() - install the table a model starts with
- * @kic: the instance, being created (kic->lock held, no table yet)
+ * @kic: the instance, being created (kic->lock held, empty table)
  * @ue: the model's entries
  * @nr: how many
  *
- * Return: 0 or a negative errno; the instance keeps no table on error.
+ * Return: 0 or a negative errno; the table stays empty on error.
  */
 int kic_routing_set_default(struct kic *kic,
 			    const struct kvm_irq_routing_entry *ue, u32 nr)
 {
-	struct kic_routing *rt;
-
 	lockdep_assert_held(&kic->lock);
-	if (WARN_ON_ONCE(rcu_access_pointer(kic->routing)))
-		return -EEXIST;
-	rt = kic_routing_build(kic, ue, nr);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	rcu_assign_pointer(kic->routing, rt);
-	return 0;
+	return kic_routing_replace(kic, ue, nr);
 }
 
 /**
@@ -206,20 +533,26 @@ int kic_routing_set_default(struct kic *kic,
  */
 bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
 {
-	struct kic_routing *rt;
-	struct kic_gsi *g;
-	bool ret = false;
-	int idx;
-	u32 i;
+	return xa_get_mark(&kic->routing.gsis, gsi, KIC_GSI_HAS_PIN);
+}
 
-	idx = srcu_read_lock(&kic->srcu);
-	rt = srcu_dereference(kic->routing, &kic->srcu);
-	g = rt ? xa_load(&rt->gsis, gsi) : NULL;
-	for (i = 0; g && i < g->nr; i++)
-		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
-			ret = true;
-	srcu_read_unlock(&kic->srcu, idx);
-	return ret;
+/**
+ * kic_pin_gsi() - the GSI a pin's acknowledgment is reported for
+ * @kic: the instance
+ * @irqchip: the controller, KVM_IRQCHIP_*
+ * @pin: the pin
+ * @gsi: out: the GSI
+ *
+ * Return: false when no route names the pin.
+ */
+bool kic_pin_gsi(struct kic *kic, u32 irqchip, u32 pin, u32 *gsi)
+{
+	void *v = xa_load(&kic->routing.pins, kic_pin_key(irqchip, pin));
+
+	if (!xa_is_value(v))
+		return false;
+	*gsi = xa_to_value(v);
+	return true;
 }
 
 /**
@@ -233,6 +566,8 @@ bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
  *	KIC_SET_PULSE to lower each pin again right after raising it (an
  *	irqfd's edge; a message has no level to lower)
  *
+ * A raise of a masked GSI sets its pending bit instead (virt/gsi.c).
+ *
  * Return: KVM's status: -1 when no entry delivered (no route, masked),
  * 0 when coalesced, otherwise the number of vCPUs reached summed over the
  * entries; -EWOULDBLOCK when atomic and an entry needs process context.
@@ -240,17 +575,25 @@ bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
 int kic_set_gsi(struct kic *kic, u32 gsi, unsigned int src, int level,
 		unsigned int how)
 {
-	struct kic_routing *rt;
+	struct kic_routing *rt = &kic->routing;
+	struct kic_gsi_block *b = NULL;
 	struct kic_gsi *g;
 	int idx, ret = -1;
 	u32 i;
 
 	idx = srcu_read_lock(&kic->srcu);
-	rt = srcu_dereference(kic->routing, &kic->srcu);
-	g = rt ? xa_load(&rt->gsis, gsi) : NULL;
+	g = xa_load(&rt->gsis, gsi);
+	if (level) {
+		b = g ? g->block : xa_load(&rt->blocks, gsi / KIC_GSI_BLOCK);
+		if (b && kic_gsi_latch(kic, b, gsi))
+			goto out;
+	}
 	if (!g) {
-		if (level)	/* a raise that goes nowhere */
+		if (level) {	/* a raise that goes nowhere */
 			kic_stat_inc(kic, KIC_STAT_NO_ROUTE);
+			if (b)
+				kic_gsi_count(b, gsi, -1);
+		}
 		goto out;
 	}
 	/*
@@ -264,12 +607,14 @@ int kic_set_gsi(struct kic *kic, u32 gsi, unsigned int src, int level,
 		if (r == -EWOULDBLOCK) {
 			WARN_ON_ONCE(!(how & KIC_SET_ATOMIC) || i);
 			ret = r;
-			break;
+			goto out;
 		}
 		if (r < 0)
 			continue;
 		ret = r + (ret < 0 ? 0 : ret);
 	}
+	if (level)
+		kic_gsi_count(b, gsi, ret);
 out:
 	srcu_read_unlock(&kic->srcu, idx);
 	return ret;

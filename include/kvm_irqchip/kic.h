@@ -4,12 +4,13 @@
  *
  * LOCKING
  *   kic->lock (mutex) serialises configuration: KVM_IRQCHIP_CREATE,
- *   routing table replacement, KVM_ENABLE_CAP.  It is never taken on a
- *   delivery path.
- *   kic->srcu protects kic->routing for readers; readers may run in atomic
- *   context (the eventfd wakeup) or sleep (the slow-path work item).
- *   kic->irqfds.lock (spinlock, irq-safe) guards the irqfd list; it is taken
- *   from the eventfd wakeup with the eventfd's wait-queue lock held.
+ *   routing updates, irqfd assign/deassign, KVM_ENABLE_CAP.  It is never
+ *   taken on a delivery path.
+ *   kic->srcu protects the routing table's entries for readers; readers may
+ *   run in atomic context (the eventfd wakeup) or sleep (the slow-path work
+ *   item).
+ *   kic->irqfds' xarray lock (irq-safe) guards irqfd membership; it is
+ *   taken from the eventfd wakeup with the eventfd's wait-queue lock held.
  *   kic->acks.lock (mutex) serialises changes to the resampler and EOI
  *   eventfd lists; readers walk them under kic->srcu (virt/ack.c).
  *   Order: kic->lock -> kic->acks.lock.
@@ -40,8 +41,9 @@
 #include <linux/workqueue.h>
 #include <linux/kvm_irqchip.h>
 
+#include <kvm_irqchip/routing.h>
+
 struct kic_model_ops;
-struct kic_routing;
 struct kic_vcpu;
 
 /* Counters, one slot per field of struct kvm_irqchip_counters. */
@@ -70,11 +72,9 @@ struct kic_stats {
  * @model: the model's private state
  * @nr_vcpus: number of vCPUs, fixed at creation
  * @vcpus: the vCPU endpoints, fixed at creation
- * @routing: the GSI routing table, replaced whole under @lock
+ * @routing: the GSI routing table and per-GSI state (virt/routing.c)
  * @srcu: protects @routing readers
- * @irqfds: the bound eventfds
- * @irqfds.lock: guards @irqfds.items
- * @irqfds.items: list of struct kic_irqfd
+ * @irqfds: the bound irqfds, keyed by their eventfd_ctx (virt/irqfd.c)
  * @acks: who hears of the guest's acknowledgments (virt/ack.c)
  * @acks.lock: serialises changes to both lists
  * @acks.resamplers: struct kic_resampler, one per GSI with resampling irqfds
@@ -89,12 +89,9 @@ struct kic {
 	void *model;
 	u32 nr_vcpus;
 	struct kic_vcpu **vcpus;
-	struct kic_routing __rcu *routing;
+	struct kic_routing routing;
 	struct srcu_struct srcu;
-	struct {
-		spinlock_t lock;	/* irq-safe; see virt/irqfd.c */
-		struct list_head items;
-	} irqfds;
+	struct xarray irqfds;
 	struct {
 		struct mutex lock;	/* list changes; see virt/ack.c */
 		struct list_head resamplers;

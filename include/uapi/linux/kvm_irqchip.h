@@ -241,6 +241,96 @@ struct kvm_irqchip_eoi {
 	__u32 reserved[5];
 };
 
+/**
+ * struct kvm_irqchip_route_op - one operation of KVM_IRQCHIP_ROUTE_BATCH
+ * @op: KVM_IRQCHIP_ROUTE_OP_*
+ * @gsi: the GSI it acts on
+ * @first: OP_SET: index of its first entry in the batch's @entries
+ * @nr: OP_SET: number of entries (1..3, KVM's rules per GSI); else 0
+ */
+struct kvm_irqchip_route_op {
+	__u32 op;
+	__u32 gsi;
+	__u32 first;
+	__u32 nr;
+};
+
+/* Replace every entry of the GSI (creating it if it had none). */
+#define KVM_IRQCHIP_ROUTE_OP_SET	1
+/* Remove every entry of the GSI; ENOENT if it has none. */
+#define KVM_IRQCHIP_ROUTE_OP_DELETE	2
+/* Signals to the GSI set its pending bit instead of being delivered. */
+#define KVM_IRQCHIP_ROUTE_OP_MASK	3
+/* Deliver once if pending, then deliver signals again. */
+#define KVM_IRQCHIP_ROUTE_OP_UNMASK	4
+
+/**
+ * struct kvm_irqchip_route_batch - argument of KVM_IRQCHIP_ROUTE_BATCH
+ *
+ * Applies @nr_ops operations in order.  Each GSI switches atomically for
+ * deliveries; the batch applies whole, or fails with nothing changed and
+ * @error_index naming the operation at fault.
+ *
+ * @nr_ops: operations at @ops
+ * @nr_entries: routing entries at @entries (KVM's struct, .gsi = the op's)
+ * @flags: KVM_IRQCHIP_ROUTE_BATCH_SYNC: return only when no delivery can
+ *	still be using an entry the batch replaced or deleted
+ * @error_index: out, on failure: the operation at fault, or
+ *	KVM_IRQCHIP_ROUTE_NO_INDEX when none is (a bad pointer, no memory)
+ * @ops: user address of struct kvm_irqchip_route_op[@nr_ops]
+ * @entries: user address of struct kvm_irq_routing_entry[@nr_entries]
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_route_batch {
+	__u32 nr_ops;
+	__u32 nr_entries;
+	__u32 flags;
+	__u32 error_index;
+	__u64 ops;
+	__u64 entries;
+	__u64 reserved[2];
+};
+
+#define KVM_IRQCHIP_ROUTE_BATCH_SYNC	(1U << 0)
+#define KVM_IRQCHIP_ROUTE_NO_INDEX	0xffffffffU
+
+/**
+ * struct kvm_irqchip_gsi_counters - one GSI's counters
+ * @delivered: raises that reached at least one vCPU (KVM status > 0)
+ * @coalesced: raises that found the interrupt already pending (status 0)
+ * @dropped: raises that went nowhere: no route, no target, masked pin
+ * @masked: raises recorded in the pending bit while the GSI was masked
+ */
+struct kvm_irqchip_gsi_counters {
+	__u64 delivered;
+	__u64 coalesced;
+	__u64 dropped;
+	__u64 masked;
+};
+
+/**
+ * struct kvm_irqchip_gsi_range - KVM_IRQCHIP_GET_GSI_COUNTERS and
+ * KVM_IRQCHIP_GET_PENDING
+ * @first: the first GSI
+ * @nr: how many GSIs
+ * @flags: KVM_IRQCHIP_GET_PENDING: KVM_IRQCHIP_PENDING_CLEAR to clear the
+ *	bits returned; else 0
+ * @pad: must be 0
+ * @addr: user address of @nr struct kvm_irqchip_gsi_counters, or of a
+ *	bitmap of @nr bits in __u64 words (bit i: GSI @first + i is pending)
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_gsi_range {
+	__u32 first;
+	__u32 nr;
+	__u32 flags;
+	__u32 pad;
+	__u64 addr;
+	__u64 reserved[2];
+};
+
+#define KVM_IRQCHIP_PENDING_CLEAR	(1U << 0)
+
 /* ioctls on /dev/kvm-irqchip (one open file = one instance) */
 #define KVM_IRQCHIP_CREATE	_IOW(KVMIO, 0xe0, struct kvm_irqchip_create)
 /* argument: vCPU index; returns a new vCPU endpoint fd */
@@ -249,6 +339,11 @@ struct kvm_irqchip_eoi {
 #define KVM_IRQCHIP_IO		_IOWR(KVMIO, 0xe3, struct kvm_irqchip_io)
 #define KVM_IRQCHIP_EOIFD	_IOW(KVMIO, 0xe4, struct kvm_irqchip_eoifd)
 #define KVM_IRQCHIP_EOI		_IOW(KVMIO, 0xe5, struct kvm_irqchip_eoi)
+#define KVM_IRQCHIP_ROUTE_BATCH	\
+	_IOWR(KVMIO, 0xf0, struct kvm_irqchip_route_batch)
+#define KVM_IRQCHIP_GET_GSI_COUNTERS \
+	_IOW(KVMIO, 0xf1, struct kvm_irqchip_gsi_range)
+#define KVM_IRQCHIP_GET_PENDING	_IOW(KVMIO, 0xf2, struct kvm_irqchip_gsi_range)
 
 /* ioctls on a vCPU endpoint fd */
 #define KVM_IRQCHIP_VCPU_ACK	_IOWR(KVMIO, 0xe8, struct kvm_irqchip_vcpu_ack)

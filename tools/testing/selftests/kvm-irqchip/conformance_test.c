@@ -480,10 +480,13 @@ static bool ans_ok(struct ans a, long r)
 
 static bool kvm_has_xen;
 
+/* kvm-irqchip's default max_routes (KVM_CAP_IRQ_ROUTING) */
+#define OUR_MAX_ROUTES	1048576u
+
 /* KVM 6.1's checks of one table (x86, full in-kernel irqchip) */
-static bool kvm_entry_ok(const struct kvm_irq_routing_entry *e)
+static bool entry_ok_max(const struct kvm_irq_routing_entry *e, uint32_t max)
 {
-	if (e->gsi >= MAX_ROUTES)
+	if (e->gsi >= max)
 		return false;
 	if (e->type == KVM_IRQ_ROUTING_MSI ? e->flags & ~KVM_MSI_VALID_DEVID : e->flags)
 		return false;
@@ -501,12 +504,12 @@ static bool kvm_entry_ok(const struct kvm_irq_routing_entry *e)
 	return false;
 }
 
-static bool kvm_table_ok(const struct ccase *c)
+static bool table_ok_max(const struct ccase *c, uint32_t max)
 {
-	if (c->op != OP_ROUTE || c->rflags || c->nr > MAX_ROUTES)
+	if (c->op != OP_ROUTE || c->rflags || c->nr > max)
 		return false;
 	for (uint32_t i = 0; i < c->nr; i++) {
-		if (!kvm_entry_ok(&c->e[i]))
+		if (!entry_ok_max(&c->e[i], max))
 			return false;
 		for (uint32_t j = 0; j < i; j++) {
 			if (c->e[j].gsi != c->e[i].gsi)
@@ -518,6 +521,11 @@ static bool kvm_table_ok(const struct ccase *c)
 		}
 	}
 	return true;
+}
+
+static bool kvm_table_ok(const struct ccase *c)
+{
+	return table_ok_max(c, MAX_ROUTES);
 }
 
 static bool table_has(const struct ccase *c, uint32_t type)
@@ -581,6 +589,18 @@ static bool m_rtc_nonvectored(const struct ccase *c)
 static bool m_pin_nobody(const struct ccase *c)
 {
 	return c->op == OP_LINE && c->ctx & CTX_NOBODY;
+}
+
+static bool m_routes_beyond_kvm(const struct ccase *c)
+{
+	return !kvm_table_ok(c) && table_ok_max(c, OUR_MAX_ROUTES) &&
+	       !table_has(c, KVM_IRQ_ROUTING_HV_SINT) &&
+	       !table_has(c, KVM_IRQ_ROUTING_XEN_EVTCHN);
+}
+
+static bool m_cap_irq_routing(const struct ccase *c)
+{
+	return c->op == OP_CAP && c->cap == KVM_CAP_IRQ_ROUTING;
 }
 
 static bool m_own_caps(const struct ccase *c)
@@ -693,6 +713,12 @@ static const struct diff diffs[] = {
 	{ "KVM_IRQFD_FLAG_RESAMPLE on a GSI without pin route", m_resample_nopin,
 	  { A_EQ, 0 }, { A_EQ, -EINVAL }, false,
 	  "a resampler holds a pin until the pin is acknowledged: it needs a pin route" },
+	{ "GSIs from 4096 up, tables over 4096 entries", m_routes_beyond_kvm,
+	  { A_EQ, -EINVAL }, { A_EQ, 0 }, false,
+	  "max_routes (default 1048576) replaces KVM's 4096 for both" },
+	{ "KVM_CHECK_EXTENSION(KVM_CAP_IRQ_ROUTING)", m_cap_irq_routing,
+	  { A_EQ, MAX_ROUTES }, { A_EQ, OUR_MAX_ROUTES }, false,
+	  "reports max_routes" },
 	{ "KVM_IRQCHIP_CAP_* capabilities", m_own_caps, { A_EQ, 0 }, { A_POS, 0 }, false,
 	  "kvm-irqchip's own capabilities, unknown to KVM" },
 	{ "KVM_ENABLE_CAP(KVM_IRQCHIP_CAP_X86_EXT_DEST_ID)", m_enable_ext_dest,

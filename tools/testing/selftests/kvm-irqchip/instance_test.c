@@ -219,7 +219,7 @@ TEST_F(unconfigured, unknown_ioctl_before_create_is_enotty)
 static void check_extensions(struct __test_metadata *_metadata, int fd)
 {
 	static const struct { long cap; long val; const char *name; } t[] = {
-		{ KVM_CAP_IRQ_ROUTING, 4096, "IRQ_ROUTING" },
+		{ KVM_CAP_IRQ_ROUTING, 1 << 20, "IRQ_ROUTING" },
 		{ KVM_CAP_IRQFD, 1, "IRQFD" },
 		{ KVM_CAP_SIGNAL_MSI, 1, "SIGNAL_MSI" },
 		{ KVM_CAP_IRQ_INJECT_STATUS, 1, "IRQ_INJECT_STATUS" },

@@ -745,3 +745,78 @@ uint64_t now_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+long route_batch(int fd, const struct kvm_irqchip_route_op *ops,
+		 uint32_t nr_ops, const struct kvm_irq_routing_entry *e,
+		 uint32_t nr_entries, uint32_t flags, uint32_t *err_index)
+{
+	struct kvm_irqchip_route_batch b = {
+		.nr_ops = nr_ops, .nr_entries = nr_entries, .flags = flags,
+		.error_index = KVM_IRQCHIP_ROUTE_NO_INDEX,
+		.ops = (uintptr_t)ops, .entries = (uintptr_t)e,
+	};
+	long r = xioctl(fd, KVM_IRQCHIP_ROUTE_BATCH, &b);
+
+	if (err_index)
+		*err_index = b.error_index;
+	return r;
+}
+
+long route_set1(int fd, const struct kvm_irq_routing_entry *e)
+{
+	struct kvm_irqchip_route_op op =
+		route_op(KVM_IRQCHIP_ROUTE_OP_SET, e->gsi, 0, 1);
+
+	return route_batch(fd, &op, 1, e, 1, 0, NULL);
+}
+
+static long route_op1(int fd, uint32_t code, uint32_t gsi)
+{
+	struct kvm_irqchip_route_op op = route_op(code, gsi, 0, 0);
+
+	return route_batch(fd, &op, 1, NULL, 0, 0, NULL);
+}
+
+long route_del(int fd, uint32_t gsi)
+{
+	return route_op1(fd, KVM_IRQCHIP_ROUTE_OP_DELETE, gsi);
+}
+
+long gsi_mask(int fd, uint32_t gsi)
+{
+	return route_op1(fd, KVM_IRQCHIP_ROUTE_OP_MASK, gsi);
+}
+
+long gsi_unmask(int fd, uint32_t gsi)
+{
+	return route_op1(fd, KVM_IRQCHIP_ROUTE_OP_UNMASK, gsi);
+}
+
+long gsi_counters(int fd, uint32_t first, uint32_t nr,
+		  struct kvm_irqchip_gsi_counters *out)
+{
+	struct kvm_irqchip_gsi_range r = {
+		.first = first, .nr = nr, .addr = (uintptr_t)out,
+	};
+
+	return xioctl(fd, KVM_IRQCHIP_GET_GSI_COUNTERS, &r);
+}
+
+long gsi_pending(int fd, uint32_t first, uint32_t nr, uint32_t flags,
+		 uint64_t *bitmap)
+{
+	struct kvm_irqchip_gsi_range r = {
+		.first = first, .nr = nr, .flags = flags,
+		.addr = (uintptr_t)bitmap,
+	};
+
+	return xioctl(fd, KVM_IRQCHIP_GET_PENDING, &r);
+}
+
+int gsi_is_pending(int fd, uint32_t gsi)
+{
+	uint64_t map = 0;
+	long r = gsi_pending(fd, gsi, 1, 0, &map);
+
+	return r ? (int)r : (int)(map & 1);
+}

@@ -280,4 +280,36 @@ long irqchip_get(int fd, uint32_t chip_id, struct kvm_irqchip *chip);
 long irqchip_set(int fd, const struct kvm_irqchip *chip);
 uint64_t now_us(void);
 
+/* Incremental routing, masks, per-GSI state (KVM_IRQCHIP_ROUTE_BATCH...) */
+
+static inline struct kvm_irqchip_route_op
+route_op(uint32_t op, uint32_t gsi, uint32_t first, uint32_t nr)
+{
+	struct kvm_irqchip_route_op o = {
+		.op = op, .gsi = gsi, .first = first, .nr = nr,
+	};
+
+	return o;
+}
+
+/*
+ * KVM_IRQCHIP_ROUTE_BATCH: 0 or -errno; *err_index (if not NULL) gets the
+ * error_index the kernel wrote (KVM_IRQCHIP_ROUTE_NO_INDEX preset).
+ */
+long route_batch(int fd, const struct kvm_irqchip_route_op *ops,
+		 uint32_t nr_ops, const struct kvm_irq_routing_entry *e,
+		 uint32_t nr_entries, uint32_t flags, uint32_t *err_index);
+/* One-operation batches */
+long route_set1(int fd, const struct kvm_irq_routing_entry *e);
+long route_del(int fd, uint32_t gsi);
+long gsi_mask(int fd, uint32_t gsi);
+long gsi_unmask(int fd, uint32_t gsi);
+/* KVM_IRQCHIP_GET_GSI_COUNTERS / KVM_IRQCHIP_GET_PENDING */
+long gsi_counters(int fd, uint32_t first, uint32_t nr,
+		  struct kvm_irqchip_gsi_counters *out);
+long gsi_pending(int fd, uint32_t first, uint32_t nr, uint32_t flags,
+		 uint64_t *bitmap);
+/* 1 when GSI gsi is pending, 0 when not, or -errno */
+int gsi_is_pending(int fd, uint32_t gsi);
+
 #endif

@@ -87,15 +87,17 @@ TEST_F(routing, routing_nonzero_flags_is_einval)
 	EXPECT_EQ(-1, line_up(self->vm.fd, 1));
 }
 
-TEST_F(routing, routing_nr_4097_is_einval)
+/* KVM: more than 4096 entries; here more than max_routes */
+TEST_F(routing, routing_nr_max_routes_plus_1_is_einval)
 {
-	struct kvm_irq_routing_entry *e = calloc(MAX_ROUTES + 1, sizeof(*e));
+	uint32_t max = (uint32_t)check_ext(self->vm.fd, KVM_CAP_IRQ_ROUTING);
+	struct kvm_irq_routing_entry *e = calloc(max + 1, sizeof(*e));
 	struct kvm_irq_routing hdr;
 
 	ASSERT_NE(NULL, e);
-	for (uint32_t i = 0; i <= MAX_ROUTES; i++)
-		e[i] = to_vcpu(i % MAX_ROUTES, 0, 0x40);
-	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, e, MAX_ROUTES + 1));
+	for (uint32_t i = 0; i <= max; i++)
+		e[i] = to_vcpu(i % max, 0, 0x40);
+	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, e, max + 1));
 	/* nr is checked before the entries are read: none follow this header */
 	hdr.nr = 0xffffffffu;
 	hdr.flags = 0;
@@ -144,14 +146,20 @@ TEST_F(routing, routing_gsi_4095_accepted)
 	EXPECT_EQ(1, irr_has(self->vm.vcpu[1], 0x95));
 }
 
-TEST_F(routing, routing_gsi_4096_is_einval)
+/* KVM: 4096; here max_routes, which KVM_CAP_IRQ_ROUTING reports */
+TEST_F(routing, routing_gsi_max_routes_is_einval)
 {
-	struct kvm_irq_routing_entry e = to_vcpu(4096, 1, 0x96);
+	uint32_t max = (uint32_t)check_ext(self->vm.fd, KVM_CAP_IRQ_ROUTING);
+	struct kvm_irq_routing_entry e = to_vcpu(max, 1, 0x96);
 
+	ASSERT_EQ(1u << 20, max);
 	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, &e, 1));
 	e.gsi = 0xffffffffu;
 	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, &e, 1));
-	EXPECT_EQ(-1, line_up(self->vm.fd, 4096));
+	EXPECT_EQ(-1, line_up(self->vm.fd, max));
+	e.gsi = 4096;
+	EXPECT_EQ(0, set_routing(self->vm.fd, &e, 1));
+	EXPECT_EQ(1, line_up(self->vm.fd, 4096));
 }
 
 TEST_F(routing, routing_msi_valid_devid_accepted_and_ignored)
@@ -369,7 +377,7 @@ TEST_F(routing, routing_bad_last_entry_keeps_old_table)
 {
 	struct kvm_irq_routing_entry pin_ok = route_pin(9, KVM_IRQCHIP_IOAPIC, 9);
 	struct bad_case cases[] = {
-		{ "gsi 4096", { to_vcpu(4096, 0, 0x43) }, 1 },
+		{ "gsi max_routes", { to_vcpu(1u << 20, 0, 0x43) }, 1 },
 		{ "msi flags 2", { to_vcpu(3, 0, 0x43) }, 1 },
 		{ "irqchip flags 1", { route_pin(3, KVM_IRQCHIP_IOAPIC, 3) }, 1 },
 		{ "pic master pin 8", { route_pin(3, KVM_IRQCHIP_PIC_MASTER, 8) }, 1 },

@@ -202,7 +202,10 @@ int kic_routing_set_default(struct kic *kic,
  * @kic: the instance, created
  * @gsi: the GSI
  *
- * Return: true when one of its entries is an IRQCHIP route.
+ * A pin is any entry that is not a message: an IRQCHIP route, or a
+ * model's own line route (a XICS source), which resampling can lower.
+ *
+ * Return: true when one of its entries is not an MSI route.
  */
 bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
 {
@@ -216,7 +219,7 @@ bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
 	rt = srcu_dereference(kic->routing, &kic->srcu);
 	g = rt ? xa_load(&rt->gsis, gsi) : NULL;
 	for (i = 0; g && i < g->nr; i++)
-		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+		if (g->route[i].type != KVM_IRQ_ROUTING_MSI)
 			ret = true;
 	srcu_read_unlock(&kic->srcu, idx);
 	return ret;

@@ -266,8 +266,9 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
 	u32 i;
 
 	lockdep_assert_held(&kic->lock);
+	/* A line to resample: any entry but a message (IRQCHIP, XICS). */
 	for (i = 0; g && i < g->nr; i++)
-		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
+		if (g->route[i].type != KVM_IRQ_ROUTING_MSI)
 			has_pin = true;
 
 	if (g) {
@@ -529,7 +530,10 @@ int kic_routing_set_default(struct kic *kic,
  * @kic: the instance, created
  * @gsi: the GSI
  *
- * Return: true when one of its entries is an IRQCHIP route.
+ * A pin is any entry that is not a message: an IRQCHIP route, or a
+ * model's own line route (a XICS source), which resampling can lower.
+ *
+ * Return: true when one of its entries is not an MSI route.
  */
 bool kic_gsi_has_pin(struct kic *kic, u32 gsi)
 {

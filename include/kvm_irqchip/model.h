@@ -68,6 +68,8 @@ enum kic_src {
  * @msi.address_hi: address bits 63:32
  * @msi.data: data
  * @msi.devid: requester (device) ID, valid with KVM_MSI_VALID_DEVID
+ * @xics: KVM_IRQ_ROUTING_KIC_XICS: a pseries interrupt source
+ * @xics.irq: its global interrupt number (BUID << 10 | source)
  */
 struct kic_route {
 	u32 gsi;
@@ -84,6 +86,9 @@ struct kic_route {
 			u32 data;
 			u32 devid;
 		} msi;
+		struct {
+			u32 irq;
+		} xics;
 	};
 };
 

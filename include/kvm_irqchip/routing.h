@@ -66,7 +66,7 @@ struct kic_gsi {
 /**
  * struct kic_routing - an instance's routing table
  * @gsis: GSI -> struct kic_gsi, read locklessly under kic->srcu; marked
- *	KIC_GSI_HAS_PIN when an entry is an IRQCHIP route
+ *	KIC_GSI_HAS_PIN when an entry is a line (not an MSI: IRQCHIP, XICS)
  * @pins: controller pin (kic_pin_key()) -> GSI as xa_mk_value(): the GSI an
  *	acknowledgment of the pin is reported for
  * @blocks: GSI / KIC_GSI_BLOCK -> struct kic_gsi_block

@@ -5,7 +5,8 @@
  * human table.  Exit status: 0, or 1 when any section's check failed.
  *
  * Sections: bench_inject.c (irqfd injection: bridge, self-contained, KVM),
- * bench_routing.c (route updates, masking, capacity, memory).
+ * bench_routing.c (route updates, masking, capacity, memory), bench_xics.c
+ * (the XICS model against the x86 one).
  */
 #include <time.h>
 
@@ -63,7 +64,9 @@ void bench_figure(const char *name, const char *fmt, double value)
 
 int main(void)
 {
-	int (*const sections[])(void) = { bench_inject, bench_routing };
+	int (*const sections[])(void) = {
+		bench_inject, bench_routing, bench_xics,
+	};
 	int bad = 0;
 
 	if (!kvm_available() || !kic_module_loaded()) {

@@ -23,5 +23,6 @@ void bench_figure(const char *name, const char *fmt, double value);
 /* Sections: 0, or 1 when a check failed. */
 int bench_inject(void);		/* bench_inject.c */
 int bench_routing(void);	/* bench_routing.c */
+int bench_xics(void);		/* bench_xics.c */
 
 #endif

@@ -355,4 +355,159 @@ struct kvm_irqchip_gsi_range {
 #define KVM_IRQCHIP_X86_SET_VCPU_STATE \
 	_IOW(KVMIO, 0xec, struct kvm_irqchip_x86_vcpu_state)
 
+/*
+ * ------------------------------------------------------------------------
+ * POWER pseries XICS (KVM_IRQCHIP_MODEL_PPC_XICS): source controllers (ICS)
+ * named by a BUID, one presentation controller (ICP) per vCPU, the PAPR
+ * hypercalls and RTAS calls the VMM forwards.  The numbering and state
+ * encodings are KVM's own (arch/powerpc/include/uapi/asm/kvm.h), repeated
+ * here because that header exists only on powerpc.  See
+ * Documentation/virt/kvm-irqchip/xics.rst.
+ * ------------------------------------------------------------------------
+ */
+
+/* Global interrupt number = BUID << 10 | source, as KVM numbers its ICSes. */
+#define KVM_IRQCHIP_XICS_ICS_SHIFT	10
+#define KVM_IRQCHIP_XICS_MAX_BUID	1023
+#define KVM_IRQCHIP_XICS_MAX_SOURCES	(1 << KVM_IRQCHIP_XICS_ICS_SHIFT)
+/* Global numbers below this are reserved: 0 is "none", 2 the IPI. */
+#define KVM_IRQCHIP_XICS_FIRST_IRQ	16
+#define KVM_IRQCHIP_XICS_IPI		2
+#define KVM_IRQCHIP_XICS_MASKED		0xff	/* priority: never presented */
+
+/*
+ * A routing entry for one source: type KVM_IRQ_ROUTING_KIC_XICS, the
+ * struct below in the entry's union (u.pad).  A KVM_IRQ_ROUTING_MSI entry
+ * on this model names a source by its data word: the global interrupt
+ * number, as QEMU's spapr MSIs do; the address is not decoded.
+ */
+#define KVM_IRQ_ROUTING_KIC_XICS	0x4b01
+
+/**
+ * struct kvm_irq_routing_kic_xics - u.pad of a KVM_IRQ_ROUTING_KIC_XICS entry
+ * @buid: the source controller, created with KVM_IRQCHIP_XICS_CREATE_ICS
+ * @source: the source within it, below its number of sources
+ * @flags: must be 0
+ * @pad: must be 0
+ */
+struct kvm_irq_routing_kic_xics {
+	__u32 buid;
+	__u32 source;
+	__u32 flags;
+	__u32 pad[5];
+};
+
+/**
+ * struct kvm_irqchip_xics_ics - argument of KVM_IRQCHIP_XICS_CREATE_ICS
+ * @buid: 0 to KVM_IRQCHIP_XICS_MAX_BUID, not yet created
+ * @nr_sources: 1 to KVM_IRQCHIP_XICS_MAX_SOURCES; sources start masked,
+ *	edge (message) sensitive, with server 0
+ * @flags: must be 0
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_xics_ics {
+	__u32 buid;
+	__u32 nr_sources;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* PAPR hypercall opcodes and return codes of KVM_IRQCHIP_XICS_HCALL */
+#define KVM_IRQCHIP_XICS_H_EOI		0x64
+#define KVM_IRQCHIP_XICS_H_CPPR		0x68
+#define KVM_IRQCHIP_XICS_H_IPI		0x6c
+#define KVM_IRQCHIP_XICS_H_IPOLL	0x70
+#define KVM_IRQCHIP_XICS_H_XIRR		0x74
+#define KVM_IRQCHIP_XICS_H_XIRR_X	0x2fc
+#define KVM_IRQCHIP_XICS_H_SUCCESS	0
+#define KVM_IRQCHIP_XICS_H_HARDWARE	(-1)
+#define KVM_IRQCHIP_XICS_H_FUNCTION	(-2)
+#define KVM_IRQCHIP_XICS_H_PARAMETER	(-4)
+
+/**
+ * struct kvm_irqchip_xics_hcall - argument of KVM_IRQCHIP_XICS_HCALL
+ * @opcode: KVM_IRQCHIP_XICS_H_* (the guest's r3)
+ * @args: the guest's r4, r5, ...
+ * @ret: out: the PAPR return code for the guest's r3
+ * @out: out: the values for the guest's r4, r5, ...
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_xics_hcall {
+	__u64 opcode;
+	__u64 args[4];
+	__s64 ret;
+	__u64 out[4];
+	__u64 reserved[4];
+};
+
+/* RTAS calls of KVM_IRQCHIP_XICS_RTAS, and their status codes */
+#define KVM_IRQCHIP_XICS_SET_XIVE	1	/* ibm,set-xive: 3 args, 1 ret */
+#define KVM_IRQCHIP_XICS_GET_XIVE	2	/* ibm,get-xive: 1 arg, 3 rets */
+#define KVM_IRQCHIP_XICS_INT_OFF	3	/* ibm,int-off: 1 arg, 1 ret */
+#define KVM_IRQCHIP_XICS_INT_ON		4	/* ibm,int-on: 1 arg, 1 ret */
+#define KVM_IRQCHIP_XICS_RTAS_SUCCESS		0
+#define KVM_IRQCHIP_XICS_RTAS_HW_ERROR		(-1)
+#define KVM_IRQCHIP_XICS_RTAS_PARAM_ERROR	(-3)
+
+/**
+ * struct kvm_irqchip_xics_rtas - argument of KVM_IRQCHIP_XICS_RTAS
+ * @call: KVM_IRQCHIP_XICS_SET_XIVE ... KVM_IRQCHIP_XICS_INT_ON
+ * @nargs: the guest's nargs
+ * @nret: the guest's nret
+ * @pad: must be 0
+ * @args: the arguments (interrupt number, server, priority)
+ * @rets: out: rets[0] the RTAS status, then the outputs
+ * @reserved: must be 0
+ */
+struct kvm_irqchip_xics_rtas {
+	__u32 call;
+	__u32 nargs;
+	__u32 nret;
+	__u32 pad;
+	__u32 args[4];
+	__s32 rets[4];
+	__u64 reserved[2];
+};
+
+/*
+ * Source state: KVM_{GET,SET,HAS}_DEVICE_ATTR on the instance fd, group
+ * KVM_IRQCHIP_XICS_GRP_SOURCES, attr the global interrupt number, addr a
+ * pointer to a __u64 in KVM's KVM_DEV_XICS_GRP_SOURCES encoding.
+ */
+#define KVM_IRQCHIP_XICS_GRP_SOURCES		1
+#define KVM_IRQCHIP_XICS_DESTINATION_MASK	0xffffffffULL
+#define KVM_IRQCHIP_XICS_PRIORITY_SHIFT		32
+#define KVM_IRQCHIP_XICS_PRIORITY_MASK		0xffULL
+#define KVM_IRQCHIP_XICS_LEVEL_SENSITIVE	(1ULL << 40)
+#define KVM_IRQCHIP_XICS_MASKED_BIT		(1ULL << 41)
+#define KVM_IRQCHIP_XICS_PENDING		(1ULL << 42)
+#define KVM_IRQCHIP_XICS_PRESENTED		(1ULL << 43)
+#define KVM_IRQCHIP_XICS_QUEUED			(1ULL << 44)
+
+/*
+ * ICP state: KVM_{GET,SET}_ONE_REG on the vCPU fd with KVM's register id
+ * KVM_REG_PPC_ICP_STATE, a __u64 in KVM's layout.
+ */
+#define KVM_IRQCHIP_XICS_REG_ICP_STATE	(KVM_REG_PPC | KVM_REG_SIZE_U64 | 0x8c)
+#define KVM_IRQCHIP_XICS_ICP_CPPR_SHIFT	56
+#define KVM_IRQCHIP_XICS_ICP_CPPR_MASK	0xffULL
+#define KVM_IRQCHIP_XICS_ICP_XISR_SHIFT	32
+#define KVM_IRQCHIP_XICS_ICP_XISR_MASK	0xffffffULL
+#define KVM_IRQCHIP_XICS_ICP_MFRR_SHIFT	24
+#define KVM_IRQCHIP_XICS_ICP_MFRR_MASK	0xffULL
+#define KVM_IRQCHIP_XICS_ICP_PPRI_SHIFT	16
+#define KVM_IRQCHIP_XICS_ICP_PPRI_MASK	0xffULL
+
+/* on the vCPU fd */
+#define KVM_IRQCHIP_XICS_HCALL \
+	_IOWR(KVMIO, 0xf8, struct kvm_irqchip_xics_hcall)
+/* on the instance fd */
+#define KVM_IRQCHIP_XICS_RTAS \
+	_IOWR(KVMIO, 0xf9, struct kvm_irqchip_xics_rtas)
+#define KVM_IRQCHIP_XICS_CREATE_ICS \
+	_IOW(KVMIO, 0xfa, struct kvm_irqchip_xics_ics)
+/* ------------------------- end of XICS ------------------------------- */
+
 #endif /* _UAPI_LINUX_KVM_IRQCHIP_H */

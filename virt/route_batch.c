@@ -14,8 +14,9 @@
  *      invisible until used).
  *   2. apply: the operations are carried out in order; none can fail.
  *      Each GSI switches with one store; unmask delivers a pending raise.
- * The old entries go to call_srcu(); with KVM_IRQCHIP_ROUTE_BATCH_SYNC the
- * ioctl waits for the instance's readers once, after dropping the lock.
+ * The old entries are freed by one SRCU callback; with
+ * KVM_IRQCHIP_ROUTE_BATCH_SYNC the ioctl instead waits for the instance's
+ * readers once, after dropping the lock, and frees them itself.
  *
  * LOCKING: kic->lock for both phases (see virt/routing.c).
  * LIFETIME: built entries belong to the plan until published.
@@ -188,6 +189,7 @@ static void kic_batch_apply_op(struct kic *kic, struct kic_batch *b, u32 i)
 static int kic_batch_run(struct kic *kic, struct kic_batch *b,
 			 const struct kvm_irqchip_route_batch *args, u32 *err)
 {
+	struct callback_head *retired;
 	u32 i;
 	int r = 0;
 
@@ -214,7 +216,10 @@ static int kic_batch_run(struct kic *kic, struct kic_batch *b,
 		for (i = 0; i < args->nr_ops; i++)
 			kic_batch_apply_op(kic, b, i);
 	}
+	retired = kic_routing_take_retired(kic);
 	mutex_unlock(&kic->lock);
+	kic_routing_end(kic, retired,
+			args->flags & KVM_IRQCHIP_ROUTE_BATCH_SYNC);
 	return r;
 }
 
@@ -275,8 +280,6 @@ int kic_route_batch(struct kic *kic, void __user *argp)
 	kvfree(b.ops);
 	kvfree(b.steps);
 	kvfree(b.ue);
-	if (!r && args.flags & KVM_IRQCHIP_ROUTE_BATCH_SYNC)
-		synchronize_srcu_expedited(&kic->srcu);
 out:
 	if (r && put_user(err, &uargs->error_index))
 		return -EFAULT;

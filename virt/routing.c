@@ -9,7 +9,9 @@
  * one with call_srcu() on the instance's own SRCU domain: no update waits
  * for a grace period.  Whole-table replacement (KVM_SET_GSI_ROUTING) is a
  * diff against the current table: a GSI whose entries did not change keeps
- * its object and costs a comparison.  Incremental updates
+ * its object and costs a comparison.  The objects an update retires are
+ * freed together when it ends: one SRCU callback, or one grace period when
+ * the caller must wait.  Incremental updates
  * (KVM_IRQCHIP_ROUTE_BATCH) are in virt/route_batch.c.
  *
  * Every update is all or nothing: entries are validated and built, and
@@ -30,7 +32,8 @@
  *	context; xa_load() itself is RCU-safe.
  * LIFETIME
  *   A struct kic_gsi is owned by the table from its store to its
- *   replacement or erasure, then freed by an SRCU callback.  At instance
+ *   replacement or erasure, then by the update's retired chain until freed
+ *   after the instance's SRCU readers (kic_routing_end()).  At instance
  *   teardown kic_routing_destroy() waits for the callbacks (srcu_barrier)
  *   and frees what is left.  GSI state blocks (virt/gsi.c) live until
  *   teardown.
@@ -60,18 +63,82 @@ void kic_routing_init(struct kic_routing *rt)
 	rt->nr_entries = 0;
 }
 
-static void kic_gsi_free_rcu(struct rcu_head *head)
-{
-	kfree(container_of(head, struct kic_gsi, rcu));
-}
-
-/* @g left the table: free it once no delivery can be using it. */
+/* @g left the table: freed when the update ends (kic_routing_end()). */
 static void kic_gsi_retire(struct kic *kic, struct kic_gsi *g)
 {
+	lockdep_assert_held(&kic->lock);
 	if (!g)
 		return;
-	kic->routing.retired++;
-	call_srcu(&kic->srcu, &g->rcu, kic_gsi_free_rcu);
+	g->rcu.next = kic->routing.retired;
+	kic->routing.retired = &g->rcu;
+}
+
+static void kic_gsi_free_chain(struct callback_head *p)
+{
+	while (p) {
+		struct callback_head *next = p->next;
+
+		kfree(container_of(p, struct kic_gsi, rcu));
+		p = next;
+	}
+}
+
+/**
+ * struct kic_retired - the entries one update retired, one SRCU callback
+ * @rcu: the callback
+ * @list: the chain
+ */
+struct kic_retired {
+	struct rcu_head rcu;
+	struct callback_head *list;
+};
+
+static void kic_retired_free_rcu(struct rcu_head *head)
+{
+	struct kic_retired *r = container_of(head, struct kic_retired, rcu);
+
+	kic_gsi_free_chain(r->list);
+	kfree(r);
+}
+
+/**
+ * kic_routing_take_retired() - detach what the update retired
+ * @kic: the instance (kic->lock held, the update done)
+ *
+ * Return: the chain, for kic_routing_end() after the lock is dropped.
+ */
+struct callback_head *kic_routing_take_retired(struct kic *kic)
+{
+	struct callback_head *list = kic->routing.retired;
+
+	lockdep_assert_held(&kic->lock);
+	kic->routing.retired = NULL;
+	return list;
+}
+
+/**
+ * kic_routing_end() - free the entries an update retired
+ * @kic: the instance (kic->lock not held)
+ * @retired: from kic_routing_take_retired()
+ * @wait: return only when no delivery uses them any more
+ *
+ * One SRCU callback for the whole update, or with @wait (or no memory for
+ * the callback) one grace period, whatever the number of entries.
+ */
+void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait)
+{
+	struct kic_retired *r;
+
+	if (!retired)
+		return;
+	r = wait ? NULL : kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		synchronize_srcu_expedited(&kic->srcu);
+		kic_gsi_free_chain(retired);
+		return;
+	}
+	r->list = retired;
+	call_srcu(&kic->srcu, &r->rcu, kic_retired_free_rcu);
 }
 
 /**
@@ -85,6 +152,7 @@ void kic_routing_destroy(struct kic *kic)
 	unsigned long gsi;
 
 	srcu_barrier(&kic->srcu);
+	WARN_ON_ONCE(rt->retired);
 	xa_for_each(&rt->gsis, gsi, g)
 		kfree(g);
 	xa_destroy(&rt->gsis);
@@ -199,7 +267,9 @@ int kic_routing_reserve(struct kic *kic, u32 gsi, const struct kic_gsi *g)
 	int r;
 
 	lockdep_assert_held(&kic->lock);
-	r = xa_reserve(&rt->gsis, gsi, GFP_KERNEL_ACCOUNT);
+	/* A present GSI keeps its slot: nothing to reserve (the common case). */
+	r = xa_load(&rt->gsis, gsi) ? 0 :
+	    xa_reserve(&rt->gsis, gsi, GFP_KERNEL_ACCOUNT);
 	for (i = 0; !r && g && i < g->nr; i++)
 		if (g->route[i].type == KVM_IRQ_ROUTING_IRQCHIP)
 			r = xa_reserve(&rt->pins,
@@ -276,7 +346,7 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
 		WARN_ON_ONCE(xa_is_err(old));
 		if (has_pin)
 			xa_set_mark(&rt->gsis, gsi, KIC_GSI_HAS_PIN);
-		else
+		else if (xa_get_mark(&rt->gsis, gsi, KIC_GSI_HAS_PIN))
 			xa_clear_mark(&rt->gsis, gsi, KIC_GSI_HAS_PIN);
 	} else {
 		old = xa_erase(&rt->gsis, gsi);
@@ -475,8 +545,8 @@ int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 {
 	struct kvm_irq_routing __user *urouting = argp;
 	struct kvm_irq_routing_entry *entries = NULL;
+	struct callback_head *retired;
 	struct kvm_irq_routing routing;
-	unsigned long retired;
 	int r;
 
 	if (copy_from_user(&routing, urouting, sizeof(routing)))
@@ -496,17 +566,15 @@ int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 	}
 
 	mutex_lock(&kic->lock);
-	retired = kic->routing.retired;
 	r = kic_routing_replace(kic, entries, routing.nr);
-	retired = kic->routing.retired - retired;
+	retired = kic_routing_take_retired(kic);
 	mutex_unlock(&kic->lock);
 	kvfree(entries);
 	/*
 	 * KVM's promise: when it returns, no delivery uses a replaced entry.
 	 * One wait, outside the lock, only when an entry was replaced.
 	 */
-	if (retired)
-		synchronize_srcu_expedited(&kic->srcu);
+	kic_routing_end(kic, retired, true);
 	return r;
 }
 
@@ -521,8 +589,13 @@ int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 int kic_routing_set_default(struct kic *kic,
 			    const struct kvm_irq_routing_entry *ue, u32 nr)
 {
+	int r;
+
 	lockdep_assert_held(&kic->lock);
-	return kic_routing_replace(kic, ue, nr);
+	r = kic_routing_replace(kic, ue, nr);
+	/* The table was empty: nothing was replaced. */
+	WARN_ON_ONCE(kic_routing_take_retired(kic));
+	return r;
 }
 
 /**

@@ -71,7 +71,8 @@ struct kic_gsi {
  *	acknowledgment of the pin is reported for
  * @blocks: GSI / KIC_GSI_BLOCK -> struct kic_gsi_block
  * @nr_entries: routing entries installed (not GSIs); at most kic_max_routes
- * @retired: struct kic_gsi objects replaced or deleted so far (a generation count)
+ * @retired: struct kic_gsi objects this update replaced or deleted, chained
+ *	through their rcu.next, freed when it ends (kic_routing_end())
  *
  * Written under kic->lock only.
  */
@@ -80,7 +81,7 @@ struct kic_routing {
 	struct xarray pins;
 	struct xarray blocks;
 	u32 nr_entries;
-	unsigned long retired;
+	struct callback_head *retired;
 };
 
 #define KIC_GSI_HAS_PIN		XA_MARK_0
@@ -93,6 +94,8 @@ static inline unsigned long kic_pin_key(u32 irqchip, u32 pin)
 
 void kic_routing_init(struct kic_routing *rt);
 void kic_routing_destroy(struct kic *kic);
+struct callback_head *kic_routing_take_retired(struct kic *kic);
+void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait);
 int kic_set_gsi_routing(struct kic *kic, void __user *argp);
 int kic_route_batch(struct kic *kic, void __user *argp);
 int kic_routing_set_default(struct kic *kic,

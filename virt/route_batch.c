@@ -223,15 +223,42 @@ static int kic_batch_run(struct kic *kic, struct kic_batch *b,
 	return r;
 }
 
+/*
+ * Small batches (a VMM masking one vector, changing one route) need no
+ * allocation: their arrays live on the stack.
+ */
+#define KIC_BATCH_SMALL		4
+
+/**
+ * struct kic_batch_small - the arrays of a small batch
+ * @ops: the operations
+ * @steps: their plans
+ * @ue: their entries
+ */
+struct kic_batch_small {
+	struct kvm_irqchip_route_op ops[KIC_BATCH_SMALL];
+	struct kic_batch_step steps[KIC_BATCH_SMALL];
+	struct kvm_irq_routing_entry ue[KIC_BATCH_SMALL];
+};
+
 static int kic_batch_copy_in(struct kic_batch *b,
-			     const struct kvm_irqchip_route_batch *args)
+			     const struct kvm_irqchip_route_batch *args,
+			     struct kic_batch_small *small)
 {
-	b->ops = kvmalloc_array(args->nr_ops, sizeof(*b->ops),
-				GFP_KERNEL_ACCOUNT);
-	b->steps = kvcalloc(args->nr_ops, sizeof(*b->steps),
-			    GFP_KERNEL_ACCOUNT);
-	b->ue = kvmalloc_array(args->nr_entries ?: 1, sizeof(*b->ue),
-			       GFP_KERNEL_ACCOUNT);
+	if (args->nr_ops <= KIC_BATCH_SMALL &&
+	    args->nr_entries <= KIC_BATCH_SMALL) {
+		b->ops = small->ops;
+		b->steps = small->steps;
+		b->ue = small->ue;
+		memset(b->steps, 0, sizeof(small->steps));
+	} else {
+		b->ops = kvmalloc_array(args->nr_ops, sizeof(*b->ops),
+					GFP_KERNEL_ACCOUNT);
+		b->steps = kvcalloc(args->nr_ops, sizeof(*b->steps),
+				    GFP_KERNEL_ACCOUNT);
+		b->ue = kvmalloc_array(args->nr_entries ?: 1, sizeof(*b->ue),
+				       GFP_KERNEL_ACCOUNT);
+	}
 	if (!b->ops || !b->steps || !b->ue)
 		return -ENOMEM;
 	if (copy_from_user(b->ops, u64_to_user_ptr(args->ops),
@@ -257,6 +284,7 @@ int kic_route_batch(struct kic *kic, void __user *argp)
 {
 	struct kvm_irqchip_route_batch __user *uargs = argp;
 	struct kvm_irqchip_route_batch args;
+	struct kic_batch_small small;
 	struct kic_batch b = {};
 	u32 err = KVM_IRQCHIP_ROUTE_NO_INDEX;
 	int r;
@@ -273,13 +301,15 @@ int kic_route_batch(struct kic *kic, void __user *argp)
 		return 0;
 
 	xa_init(&b.view);
-	r = kic_batch_copy_in(&b, &args);
+	r = kic_batch_copy_in(&b, &args, &small);
 	if (!r)
 		r = kic_batch_run(kic, &b, &args, &err);
 	xa_destroy(&b.view);
-	kvfree(b.ops);
-	kvfree(b.steps);
-	kvfree(b.ue);
+	if (b.ops != small.ops) {
+		kvfree(b.ops);
+		kvfree(b.steps);
+		kvfree(b.ue);
+	}
 out:
 	if (r && put_user(err, &uargs->error_index))
 		return -EFAULT;

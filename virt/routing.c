@@ -61,6 +61,7 @@ void kic_routing_init(struct kic_routing *rt)
 	xa_init(&rt->pins);
 	xa_init(&rt->blocks);
 	rt->nr_entries = 0;
+	rt->nr_gsis = 0;
 }
 
 /* @g left the table: freed when the update ends (kic_routing_end()). */
@@ -122,8 +123,8 @@ struct callback_head *kic_routing_take_retired(struct kic *kic)
  * @retired: from kic_routing_take_retired()
  * @wait: return only when no delivery uses them any more
  *
- * One SRCU callback for the whole update, or with @wait (or no memory for
- * the callback) one grace period, whatever the number of entries.
+ * One SRCU callback frees them all, whatever their number; @wait (or no
+ * memory for the callback) adds one grace period, outside any lock.
  */
 void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait)
 {
@@ -131,12 +132,16 @@ void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait)
 
 	if (!retired)
 		return;
-	r = wait ? NULL : kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r) {
+	if (wait)
 		synchronize_srcu_expedited(&kic->srcu);
+	r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		if (!wait)
+			synchronize_srcu_expedited(&kic->srcu);
 		kic_gsi_free_chain(retired);
 		return;
 	}
+	/* Even after a wait: the freeing need not delay the caller. */
 	r->list = retired;
 	call_srcu(&kic->srcu, &r->rcu, kic_retired_free_rcu);
 }
@@ -352,6 +357,7 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
 		old = xa_erase(&rt->gsis, gsi);
 	}
 	rt->nr_entries += (g ? g->nr : 0) - (old ? old->nr : 0);
+	rt->nr_gsis += !!g - !!old;
 
 	if (claim_pins) {
 		for (i = 0; old && i < old->nr; i++) {
@@ -444,7 +450,11 @@ static int kic_table_build(struct kic *kic, struct kic_table *t,
 	}
 	for (i = 0; i < nr; i++)
 		key[i] = (u64)ue[i].gsi << 32 | i;
-	sort(key, nr, sizeof(*key), kic_u64_cmp, NULL);
+	/* VMMs usually list GSIs in order: then there is nothing to sort. */
+	for (i = 1; i < nr && key[i - 1] < key[i]; i++)
+		;
+	if (i < nr)
+		sort(key, nr, sizeof(*key), kic_u64_cmp, NULL);
 
 	for (i = 0; i < nr; i += n) {
 		struct kic_gsi *g;
@@ -493,13 +503,21 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 		return r;
 	}
 
-	/* Both in ascending GSI order: delete what the table leaves out. */
-	j = 0;
-	xa_for_each(&rt->gsis, gsi, old) {
-		while (j < t->nr && t->v[j].gsi < gsi)
+	/*
+	 * Both in ascending GSI order: delete what the table leaves out,
+	 * unless it names every GSI there is (the usual case).
+	 */
+	for (i = 0, j = 0; i < t->nr; i++)
+		if (xa_load(&rt->gsis, t->v[i].gsi))
 			j++;
-		if (j == t->nr || t->v[j].gsi != gsi)
-			kic_routing_publish(kic, gsi, NULL, false);
+	if (j < rt->nr_gsis) {
+		j = 0;
+		xa_for_each(&rt->gsis, gsi, old) {
+			while (j < t->nr && t->v[j].gsi < gsi)
+				j++;
+			if (j == t->nr || t->v[j].gsi != gsi)
+				kic_routing_publish(kic, gsi, NULL, false);
+		}
 	}
 	for (i = 0; i < t->nr; i++) {
 		if (kic_gsi_same(xa_load(&rt->gsis, t->v[i].gsi), t->v[i].g))

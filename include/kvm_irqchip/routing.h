@@ -71,6 +71,7 @@ struct kic_gsi {
  *	acknowledgment of the pin is reported for
  * @blocks: GSI / KIC_GSI_BLOCK -> struct kic_gsi_block
  * @nr_entries: routing entries installed (not GSIs); at most kic_max_routes
+ * @nr_gsis: GSIs with entries
  * @retired: struct kic_gsi objects this update replaced or deleted, chained
  *	through their rcu.next, freed when it ends (kic_routing_end())
  *
@@ -81,6 +82,7 @@ struct kic_routing {
 	struct xarray pins;
 	struct xarray blocks;
 	u32 nr_entries;
+	u32 nr_gsis;
 	struct callback_head *retired;
 };
 

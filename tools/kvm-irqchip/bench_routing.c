@@ -17,7 +17,11 @@
  *  mask_unmask_speedup: what a VMM does to mask and unmask an MSI-X
  *	vector: with KVM, KVM_IRQFD deassign + assign of its eventfd; here
  *	OP_MASK + OP_UNMASK, the irqfd staying assigned; the pair timed,
- *	medians.  The irqfd is checked to still deliver afterwards.
+ *	medians, while a device thread signals both eventfds every 50 us (a
+ *	vector with traffic: KVM's deassign then waits for an SRCU grace
+ *	period that readers keep busy).  mask_unmask_idle_speedup: the same
+ *	with no signals (KVM's grace period then completes at once).  The
+ *	irqfd is checked to still deliver afterwards.
  *  max_routes: max_routes (KVM_CAP_IRQ_ROUTING) entries installed in
  *	batches of 65536 and each of the first, middle and last GSI
  *	delivering through an irqfd; printed only when all of that worked.
@@ -25,6 +29,8 @@
  *	"Slab", every object the table and its state blocks allocate, all
  *	charged to the caller's memory cgroup) over that install, per route.
  */
+#include <pthread.h>
+
 #include "bench.h"
 
 #define UPDATE_REPS	31
@@ -118,11 +124,41 @@ static int full_table(struct vm *kvm, struct vm *kic, uint32_t n,
 	return 0;
 }
 
-static int mask_unmask(struct vm *kvm, struct vm *kic, double *speedup)
+/**
+ * struct device_thread - an active device: signals its eventfds until told
+ * @efd: the eventfds (KVM's and ours)
+ * @stop: set to end it
+ */
+struct device_thread {
+	int efd[2];
+	bool stop;
+};
+
+static void *device_loop(void *arg)
+{
+	struct device_thread *d = arg;
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_RELAXED)) {
+		efd_signal(d->efd[0]);
+		efd_signal(d->efd[1]);
+		usleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * Mask + unmask, MASK_REPS times on each side; with @busy a device thread
+ * signals both eventfds every 50 us meanwhile, as a device with traffic
+ * whose vector the guest masks.
+ */
+static int mask_unmask(struct vm *kvm, struct vm *kic, bool busy,
+		       double *speedup)
 {
 	struct kvm_irq_routing_entry e = bench_entry(0, 0x40);
 	double tk[MASK_REPS], to[MASK_REPS];
 	int ek = new_eventfd(), eo = new_eventfd();
+	struct device_thread dev = { .efd = { ek, eo } };
+	pthread_t th;
 	long r;
 
 	r = set_routing(kvm->fd, &e, 1);
@@ -132,6 +168,8 @@ static int mask_unmask(struct vm *kvm, struct vm *kic, double *speedup)
 		r = irqfd(kvm->fd, ek, 0, 0);
 	if (!r)
 		r = irqfd(kic->fd, eo, 0, 0);
+	if (!r && busy && pthread_create(&th, NULL, device_loop, &dev))
+		r = -EAGAIN;
 	for (unsigned int i = 0; !r && i < MASK_REPS; i++) {
 		uint64_t t0 = now_ns();
 
@@ -147,6 +185,10 @@ static int mask_unmask(struct vm *kvm, struct vm *kic, double *speedup)
 			r = gsi_unmask(kic->fd, 0);
 		to[i] = now_ns() - t0;
 	}
+	if (busy) {
+		__atomic_store_n(&dev.stop, true, __ATOMIC_RELAXED);
+		pthread_join(th, NULL);
+	}
 	if (!r && (lapic_clear_vectors(kic->vcpu[0]) || efd_signal(eo) ||
 		   irr_has(kic->vcpu[0], 0x40) != 1))
 		r = -EIO;
@@ -155,10 +197,30 @@ static int mask_unmask(struct vm *kvm, struct vm *kic, double *speedup)
 	if (r)
 		return fail("mask/unmask", r);
 	*speedup = bench_median(tk, MASK_REPS) / bench_median(to, MASK_REPS);
-	printf("bench: mask+unmask: KVM irqfd deassign+assign %.0f us, ours mask+unmask %.1f us\n",
+	printf("bench: mask+unmask, %s: KVM irqfd deassign+assign %.0f us, ours %.1f us\n",
+	       busy ? "device signalling" : "idle device",
 	       bench_median(tk, MASK_REPS) / 1e3,
 	       bench_median(to, MASK_REPS) / 1e3);
 	return 0;
+}
+
+/* What any ioctl costs here: KVM_CHECK_EXTENSION on each side. */
+static void ioctl_floor(struct vm *kvm, struct vm *kic)
+{
+	double tk[MASK_REPS], to[MASK_REPS];
+
+	for (unsigned int i = 0; i < MASK_REPS; i++) {
+		uint64_t t0 = now_ns();
+
+		check_ext(kvm->fd, KVM_CAP_IRQ_ROUTING);
+		tk[i] = now_ns() - t0;
+		t0 = now_ns();
+		check_ext(kic->fd, KVM_CAP_IRQ_ROUTING);
+		to[i] = now_ns() - t0;
+	}
+	printf("bench: for scale, one KVM_CHECK_EXTENSION: KVM %.1f us, ours %.1f us\n",
+	       bench_median(tk, MASK_REPS) / 1e3,
+	       bench_median(to, MASK_REPS) / 1e3);
 }
 
 /* /proc/meminfo's Slab, in bytes, or 0 */
@@ -240,7 +302,8 @@ static int capacity(uint32_t *max, double *bytes)
 int bench_routing(void)
 {
 	static const uint32_t sizes[] = { 64, 1024, 4096 };
-	double up[ARRAY_SIZE(sizes)] = { 0 }, full = 0, mask = 0, bytes = 0;
+	double up[ARRAY_SIZE(sizes)] = { 0 }, full = 0, bytes = 0;
+	double mask = 0, mask_idle = 0;
 	struct vm kvm, kic;
 	uint32_t max = 0;
 	long r;
@@ -257,8 +320,10 @@ int bench_routing(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++)
 		if (update_one(&kvm, &kic, sizes[i], &up[i]))
 			return 1;
+	ioctl_floor(&kvm, &kic);
 	if (full_table(&kvm, &kic, 4096, &full) ||
-	    mask_unmask(&kvm, &kic, &mask))
+	    mask_unmask(&kvm, &kic, false, &mask_idle) ||
+	    mask_unmask(&kvm, &kic, true, &mask))
 		return 1;
 	vm_fini(&kic);
 	vm_fini(&kvm);
@@ -270,6 +335,7 @@ int bench_routing(void)
 	bench_figure("update_1_of_4096_speedup", "%.1f", up[2]);
 	bench_figure("full_table_4096_speedup", "%.2f", full);
 	bench_figure("mask_unmask_speedup", "%.1f", mask);
+	bench_figure("mask_unmask_idle_speedup", "%.1f", mask_idle);
 	bench_figure("max_routes", "%.0f", max);
 	bench_figure("bytes_per_msi_route", "%.1f", bytes);
 	return 0;

@@ -436,8 +436,11 @@ static int kic_gic_attr(struct gic *gic, const struct kvm_device_attr *a,
 			return -EINVAL;
 		return gic_sysreg_access(gic, vcpu, off, val, write, true);
 	case KVM_IRQCHIP_GIC_GRP_ITS_REGS:
-		if (a->attr & 7 || a->attr >= GIC_ITS_SIZE)
-			return a->attr & 7 ? -EINVAL : -ENXIO;
+		/* as KVM: 32-bit registers below GITS_TYPER and from PIDR4 */
+		if (a->attr >= GIC_ITS_SIZE)
+			return -ENXIO;
+		if (a->attr & (a->attr < 8 || a->attr >= 0xffd0 ? 3 : 7))
+			return -EINVAL;
 		return write ? gic_its_write(gic, a->attr, *val, 8, true) :
 			       gic_its_read(gic, a->attr, val, 8, true);
 	case KVM_IRQCHIP_GIC_GRP_ITS_DROPS:

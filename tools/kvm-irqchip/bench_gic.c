@@ -166,7 +166,8 @@ static int gic_bench_check(struct gic_bench *b)
 	if (r)
 		return gic_bench_fail("counters", r);
 	if (c.slow_path > BENCH_GIC_MAX_DEV || c.rejected) {
-		printf("bench: FAILED: ITS: %llu slow-path signals, %llu rejected (at most %u and 0 expected)\n",
+		printf("bench: FAILED: ITS: %llu slow-path signals, %llu rejected\n"
+		       "bench:   (at most %u and 0 expected)\n",
 		       (unsigned long long)c.slow_path,
 		       (unsigned long long)c.rejected, BENCH_GIC_MAX_DEV);
 		return -1;
@@ -195,7 +196,7 @@ int bench_gic(void)
 
 	if (gic_bench_setup(&b))
 		goto out;
-	printf("bench: eventfd write -> ITS -> LPI pending vs -> x86 MSI -> IRR, irqfd fast path\n");
+	printf("bench: eventfd write -> ITS -> LPI pending, vs -> x86 MSI -> IRR\n");
 	for (int round = -1; round < BENCH_GIC_ROUNDS; round++) {
 		for (unsigned int c = 0; c < ARRAY_SIZE(devs); c++) {
 			for (unsigned int k = 0; k < GIC_NR_PATHS; k++) {

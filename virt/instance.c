@@ -102,6 +102,7 @@ void kic_put(struct kic *kic)
 static const struct kic_model_ops *const kic_models[] = {
 	&kic_x86_model,
 	&kic_xics_model,
+	&kic_gic_model,
 };
 
 static const struct kic_model_ops *kic_model_find(u32 model)

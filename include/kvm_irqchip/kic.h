@@ -129,5 +129,6 @@ struct kic *kic_instance_alloc(void);
 /* Models this build implements. */
 extern const struct kic_model_ops kic_x86_model;
 extern const struct kic_model_ops kic_xics_model;
+extern const struct kic_model_ops kic_gic_model;
 
 #endif /* _KVM_IRQCHIP_KIC_H */

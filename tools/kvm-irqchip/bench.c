@@ -6,7 +6,7 @@
  *
  * Sections: bench_inject.c (irqfd injection: bridge, self-contained, KVM),
  * bench_routing.c (route updates, masking, capacity, memory), bench_xics.c
- * (the XICS model against the x86 one).
+ * and bench_gic.c (the XICS and GICv3 ITS models against the x86 one).
  */
 #include <time.h>
 
@@ -65,7 +65,7 @@ void bench_figure(const char *name, const char *fmt, double value)
 int main(void)
 {
 	int (*const sections[])(void) = {
-		bench_inject, bench_routing, bench_xics,
+		bench_inject, bench_routing, bench_xics, bench_gic,
 	};
 	int bad = 0;
 

@@ -24,5 +24,6 @@ void bench_figure(const char *name, const char *fmt, double value);
 int bench_inject(void);		/* bench_inject.c */
 int bench_routing(void);	/* bench_routing.c */
 int bench_xics(void);		/* bench_xics.c */
+int bench_gic(void);		/* bench_gic.c */
 
 #endif

@@ -510,4 +510,92 @@ struct kvm_irqchip_xics_rtas {
 	_IOW(KVMIO, 0xfa, struct kvm_irqchip_xics_ics)
 /* ------------------------- end of XICS ------------------------------- */
 
+/*
+ * ------------------------------------------------------------------------
+ * arm64-gicv3 (KVM_IRQCHIP_MODEL_ARM64_GICV3): a GICv3 with one ITS.
+ * See Documentation/virt/kvm-irqchip/gicv3.rst.
+ *
+ * Registers, state and control go through KVM's device-attribute ioctls
+ * (KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR with
+ * struct kvm_device_attr) on the instance fd, with the groups and
+ * attribute encodings of KVM's arm-vgic-v3.rst and arm-vgic-its.rst; the
+ * constants below have KVM's values (its arm64 headers are not available
+ * on other architectures).  The CPU interface registers of one vCPU are
+ * also reached on its vCPU fd (group CPU_SYSREGS, attr = the register's
+ * encoding), where reads of ICC_IAR1_EL1 acknowledge and writes of
+ * ICC_EOIR1_EL1 complete, as the guest's own accesses do.
+ */
+#define KVM_IRQCHIP_GIC_GRP_ADDR		0
+#define KVM_IRQCHIP_GIC_GRP_DIST_REGS		1
+#define KVM_IRQCHIP_GIC_GRP_NR_IRQS		3
+#define KVM_IRQCHIP_GIC_GRP_CTRL		4
+#define KVM_IRQCHIP_GIC_GRP_REDIST_REGS		5
+#define KVM_IRQCHIP_GIC_GRP_CPU_SYSREGS		6
+#define KVM_IRQCHIP_GIC_GRP_ITS_REGS		8
+/* Ours: per-DeviceID count of dropped MSIs (attr = DeviceID, __u64) */
+#define KVM_IRQCHIP_GIC_GRP_ITS_DROPS		0x100
+
+/* GRP_ADDR attributes (__u64 guest-physical base, 64K aligned) */
+#define KVM_IRQCHIP_GIC_ADDR_DIST		2
+#define KVM_IRQCHIP_GIC_ADDR_REDIST		3
+#define KVM_IRQCHIP_GIC_ADDR_ITS		4
+#define KVM_IRQCHIP_GIC_DIST_SIZE		0x10000
+#define KVM_IRQCHIP_GIC_REDIST_SIZE		0x20000	/* per vCPU */
+#define KVM_IRQCHIP_GIC_ITS_SIZE		0x20000
+/* GITS_TRANSLATER, the MSI doorbell, in the ITS's second frame */
+#define KVM_IRQCHIP_GIC_ITS_TRANSLATER		0x10040
+
+/*
+ * Ours, in the ITS's implementation-defined register space: the error
+ * code of the command that stalled the queue (GITS_CREADR.Stalled), 0
+ * when none; cleared by a GITS_CWRITER write with Retry set.
+ */
+#define KVM_IRQCHIP_GIC_ITS_ERROR		0xc000
+
+/* GRP_CTRL attributes */
+#define KVM_IRQCHIP_GIC_CTRL_INIT		0
+#define KVM_IRQCHIP_GIC_ITS_SAVE_TABLES		1
+#define KVM_IRQCHIP_GIC_ITS_RESTORE_TABLES	2
+#define KVM_IRQCHIP_GIC_SAVE_PENDING_TABLES	3
+#define KVM_IRQCHIP_GIC_ITS_CTRL_RESET		4
+
+/* DIST_REGS, REDIST_REGS, CPU_SYSREGS: attr = mpidr << 32 | offset/instr */
+#define KVM_IRQCHIP_GIC_MPIDR_SHIFT		32
+#define KVM_IRQCHIP_GIC_OFFSET_MASK		0xffffffffULL
+#define KVM_IRQCHIP_GIC_SYSREG_INSTR_MASK	0xffffULL
+
+/* CPU_SYSREGS instr: the A64 encoding op0:op1:CRn:CRm:op2 */
+#define KVM_IRQCHIP_GIC_SYSREG(op0, op1, crn, crm, op2) \
+	(((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
+#define KVM_IRQCHIP_GIC_ICC_PMR_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 4, 6, 0)
+#define KVM_IRQCHIP_GIC_ICC_IAR0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 8, 0)
+#define KVM_IRQCHIP_GIC_ICC_EOIR0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 8, 1)
+#define KVM_IRQCHIP_GIC_ICC_HPPIR0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 8, 2)
+#define KVM_IRQCHIP_GIC_ICC_BPR0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 8, 3)
+#define KVM_IRQCHIP_GIC_ICC_AP0R0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 8, 4)
+#define KVM_IRQCHIP_GIC_ICC_AP1R0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 9, 0)
+#define KVM_IRQCHIP_GIC_ICC_DIR_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 11, 1)
+#define KVM_IRQCHIP_GIC_ICC_RPR_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 11, 3)
+#define KVM_IRQCHIP_GIC_ICC_SGI1R_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 11, 5)
+#define KVM_IRQCHIP_GIC_ICC_SGI0R_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 11, 7)
+#define KVM_IRQCHIP_GIC_ICC_IAR1_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 0)
+#define KVM_IRQCHIP_GIC_ICC_EOIR1_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 1)
+#define KVM_IRQCHIP_GIC_ICC_HPPIR1_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 2)
+#define KVM_IRQCHIP_GIC_ICC_BPR1_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 3)
+#define KVM_IRQCHIP_GIC_ICC_CTLR_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 4)
+#define KVM_IRQCHIP_GIC_ICC_SRE_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 5)
+#define KVM_IRQCHIP_GIC_ICC_IGRPEN0_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 6)
+#define KVM_IRQCHIP_GIC_ICC_IGRPEN1_EL1	KVM_IRQCHIP_GIC_SYSREG(3, 0, 12, 12, 7)
+
+/* INTID read from ICC_IAR*_EL1 when nothing can be acknowledged */
+#define KVM_IRQCHIP_GIC_INTID_SPURIOUS		1023
+
+/*
+ * Give the instance a region of guest memory (the ITS command queue and
+ * tables, the LPI configuration and pending tables live there), with
+ * KVM_SET_USER_MEMORY_REGION's struct and rules; memory_size 0 deletes.
+ */
+#define KVM_IRQCHIP_GIC_SET_MEMORY_REGION \
+	_IOW(KVMIO, 0xfc, struct kvm_userspace_memory_region)
+
 #endif /* _UAPI_LINUX_KVM_IRQCHIP_H */

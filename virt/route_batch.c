@@ -127,9 +127,22 @@ static int kic_batch_plan_op(struct kic *kic, struct kic_batch *b, u32 i,
 
 	if (op->gsi >= kic_max_routes)
 		return -EINVAL;
-	before = kic_batch_nr(kic, b, op->gsi, &last);
 	switch (op->op) {
+	case KVM_IRQCHIP_ROUTE_OP_MASK:
+	case KVM_IRQCHIP_ROUTE_OP_UNMASK:
+		if (op->first || op->nr)
+			return -EINVAL;
+		s->block = kic_gsi_block_get(kic, op->gsi);
+		return s->block ? 0 : -ENOMEM;
 	case KVM_IRQCHIP_ROUTE_OP_SET:
+	case KVM_IRQCHIP_ROUTE_OP_DELETE:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	before = kic_batch_nr(kic, b, op->gsi, &last);
+	if (op->op == KVM_IRQCHIP_ROUTE_OP_SET) {
 		r = kic_batch_plan_set(kic, b, op, nr_entries, s);
 		if (r)
 			return r;
@@ -137,22 +150,12 @@ static int kic_batch_plan_op(struct kic *kic, struct kic_batch *b, u32 i,
 		    b->ops[last].op == KVM_IRQCHIP_ROUTE_OP_DELETE)
 			b->steps[last].superseded = true;
 		after = op->nr;
-		break;
-	case KVM_IRQCHIP_ROUTE_OP_DELETE:
+	} else {
 		if (op->first || op->nr)
 			return -EINVAL;
 		if (!before)
 			return -ENOENT;
 		after = 0;
-		break;
-	case KVM_IRQCHIP_ROUTE_OP_MASK:
-	case KVM_IRQCHIP_ROUTE_OP_UNMASK:
-		if (op->first || op->nr)
-			return -EINVAL;
-		s->block = kic_gsi_block_get(kic, op->gsi);
-		return s->block ? 0 : -ENOMEM;
-	default:
-		return -EINVAL;
 	}
 	if (b->nr_entries - before + after > kic_max_routes)
 		return -ENOSPC;

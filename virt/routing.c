@@ -167,15 +167,16 @@ void kic_routing_destroy(struct kic *kic)
 
 /*
  * KVM's rule: a GSI may fan out to several pin controllers, once each; any
- * other entry must be alone on its GSI.
+ * other entry must be alone on its GSI.  @route holds the @nr entries
+ * accepted so far.
  */
-static bool kic_gsi_conflicts(const struct kic_gsi *g,
+static bool kic_gsi_conflicts(const struct kic_route *route, u32 nr,
 			      const struct kvm_irq_routing_entry *ue)
 {
 	u32 i;
 
-	for (i = 0; i < g->nr; i++) {
-		const struct kic_route *r = &g->route[i];
+	for (i = 0; i < nr; i++) {
+		const struct kic_route *r = &route[i];
 
 		if (r->type != KVM_IRQ_ROUTING_IRQCHIP ||
 		    ue->type != KVM_IRQ_ROUTING_IRQCHIP ||
@@ -195,6 +196,51 @@ static int kic_entry_check(const struct kvm_irq_routing_entry *ue)
 	return 0;
 }
 
+/*
+ * Validate one GSI's entries and fill @route[0..@nr) in the model's terms
+ * (@route zeroed by the caller, so equal entries compare equal).
+ */
+static int kic_gsi_setup(struct kic *kic,
+			 const struct kvm_irq_routing_entry *const *ue, u32 nr,
+			 struct kic_route *route)
+{
+	u32 i;
+	int r;
+
+	if (!nr || nr > KIC_MAX_ROUTES_PER_GSI)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		r = kic_entry_check(ue[i]);
+		if (!r && kic_gsi_conflicts(route, i, ue[i]))
+			r = -EINVAL;
+		if (!r)
+			r = kic->ops->route_setup(kic, ue[i], &route[i]);
+		if (r)
+			return r;
+		route[i].gsi = ue[i]->gsi;
+	}
+	return 0;
+}
+
+/* A new struct kic_gsi holding @route[0..@nr) of GSI @gsi. */
+static struct kic_gsi *kic_gsi_alloc(struct kic *kic, u32 gsi,
+				     const struct kic_route *route, u32 nr)
+{
+	struct kic_gsi *g;
+
+	g = kmalloc(struct_size(g, route, nr), GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return ERR_PTR(-ENOMEM);
+	g->block = kic_gsi_block_get(kic, gsi);
+	if (!g->block) {
+		kfree(g);
+		return ERR_PTR(-ENOMEM);
+	}
+	g->nr = nr;
+	memcpy(g->route, route, nr * sizeof(*route));
+	return g;
+}
+
 /**
  * kic_gsi_build() - a new, unpublished struct kic_gsi for one GSI
  * @kic: the instance (kic->lock held)
@@ -208,42 +254,14 @@ struct kic_gsi *kic_gsi_build(struct kic *kic,
 			      const struct kvm_irq_routing_entry *const *ue,
 			      u32 nr)
 {
-	struct kic_gsi *g;
-	u32 i;
+	struct kic_route route[KIC_MAX_ROUTES_PER_GSI] = {};
 	int r;
 
 	lockdep_assert_held(&kic->lock);
-	if (!nr || nr > KIC_MAX_ROUTES_PER_GSI)
-		return ERR_PTR(-EINVAL);
-	g = kzalloc(struct_size(g, route, nr), GFP_KERNEL_ACCOUNT);
-	if (!g)
-		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < nr; i++) {
-		r = kic_entry_check(ue[i]);
-		if (!r && kic_gsi_conflicts(g, ue[i]))
-			r = -EINVAL;
-		if (!r)
-			r = kic->ops->route_setup(kic, ue[i], &g->route[i]);
-		if (r)
-			goto err;
-		g->route[i].gsi = ue[i]->gsi;
-		g->nr++;
-	}
-	g->block = kic_gsi_block_get(kic, ue[0]->gsi);
-	if (!g->block) {
-		r = -ENOMEM;
-		goto err;
-	}
-	return g;
-err:
-	kfree(g);
-	return ERR_PTR(r);
-}
-
-static bool kic_gsi_same(const struct kic_gsi *a, const struct kic_gsi *b)
-{
-	return a && b && a->nr == b->nr &&
-	       !memcmp(a->route, b->route, a->nr * sizeof(a->route[0]));
+	r = kic_gsi_setup(kic, ue, nr, route);
+	if (r)
+		return ERR_PTR(r);
+	return kic_gsi_alloc(kic, ue[0]->gsi, route, nr);
 }
 
 static bool kic_gsi_names_pin(const struct kic_gsi *g, unsigned long key)
@@ -383,6 +401,7 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
 /**
  * struct kic_table - a whole table being installed
  * @v: its GSIs in ascending order, each with its new, unpublished entries
+ *	(NULL: the GSI keeps the entries it has, which are the same)
  * @nr: GSIs in @v
  * @pins: pin key -> GSI, the pin map the table asks for (KVM: the last
  *	entry naming a pin wins)
@@ -457,8 +476,9 @@ static int kic_table_build(struct kic *kic, struct kic_table *t,
 		sort(key, nr, sizeof(*key), kic_u64_cmp, NULL);
 
 	for (i = 0; i < nr; i += n) {
-		struct kic_gsi *g;
+		struct kic_route route[KIC_MAX_ROUTES_PER_GSI] = {};
 		u32 gsi = key[i] >> 32;
+		struct kic_gsi *g;
 
 		for (n = 0; i + n < nr && key[i + n] >> 32 == gsi; n++) {
 			/* KVM finds a fourth entry invalid. */
@@ -468,10 +488,20 @@ static int kic_table_build(struct kic *kic, struct kic_table *t,
 			}
 			grp[n] = &ue[(u32)key[i + n]];
 		}
-		g = kic_gsi_build(kic, grp, n);
-		if (IS_ERR(g)) {
-			r = PTR_ERR(g);
+		r = kic_gsi_setup(kic, grp, n, route);
+		if (r)
 			goto out;
+		/* Unchanged: keep the installed object, allocate nothing. */
+		g = xa_load(&kic->routing.gsis, gsi);
+		if (g && g->nr == n &&
+		    !memcmp(g->route, route, n * sizeof(route[0]))) {
+			g = NULL;
+		} else {
+			g = kic_gsi_alloc(kic, gsi, route, n);
+			if (IS_ERR(g)) {
+				r = PTR_ERR(g);
+				goto out;
+			}
 		}
 		t->v[t->nr].gsi = gsi;
 		t->v[t->nr++].g = g;
@@ -496,10 +526,13 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 
 	lockdep_assert_held(&kic->lock);
 	for (i = 0; !r && i < t->nr; i++)
-		r = kic_routing_reserve(kic, t->v[i].gsi, t->v[i].g);
+		if (t->v[i].g)
+			r = kic_routing_reserve(kic, t->v[i].gsi, t->v[i].g);
 	if (r) {
 		while (i--)
-			kic_routing_unreserve(kic, t->v[i].gsi, t->v[i].g);
+			if (t->v[i].g)
+				kic_routing_unreserve(kic, t->v[i].gsi,
+						      t->v[i].g);
 		return r;
 	}
 
@@ -520,9 +553,7 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 		}
 	}
 	for (i = 0; i < t->nr; i++) {
-		if (kic_gsi_same(xa_load(&rt->gsis, t->v[i].gsi), t->v[i].g))
-			kfree(t->v[i].g);
-		else
+		if (t->v[i].g)
 			kic_routing_publish(kic, t->v[i].gsi, t->v[i].g, false);
 		t->v[i].g = NULL;
 	}

@@ -73,7 +73,13 @@ void kic_vcpus_destroy(struct kic *kic)
  */
 void kic_vcpu_kick(struct kic_vcpu *vcpu)
 {
-	wake_up_interruptible_poll(&vcpu->wq, EPOLLIN | EPOLLRDNORM);
+	/*
+	 * Most deliveries find nobody polling: skip the wait-queue lock then.
+	 * wq_has_sleeper() orders the model's state change before the check,
+	 * pairing with the barrier after poll_wait() in kic_vcpu_poll().
+	 */
+	if (wq_has_sleeper(&vcpu->wq))
+		wake_up_interruptible_poll(&vcpu->wq, EPOLLIN | EPOLLRDNORM);
 }
 
 static __poll_t kic_vcpu_poll(struct file *file, poll_table *wait)
@@ -81,6 +87,8 @@ static __poll_t kic_vcpu_poll(struct file *file, poll_table *wait)
 	struct kic_vcpu *vcpu = file->private_data;
 
 	poll_wait(file, &vcpu->wq, wait);
+	/* Queued before the model is asked; pairs with kic_vcpu_kick(). */
+	smp_mb();
 	if (vcpu->kic->ops->vcpu_pending(vcpu))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;

@@ -251,7 +251,12 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 			lapic_request(l, irq->vector, irq->gsi);
 			lapic_assign_vec(l, KIC_APIC_TMR, irq->vector,
 					 irq->level);
-			kick = lapic_deliverable(l) >= 0;
+			/*
+			 * Wake pollers (if any: kic_vcpu_kick() checks) without
+			 * working out whether PPR lets it through: poll asks
+			 * the LAPIC again, so a needless wakeup costs a poll.
+			 */
+			kick = true;
 			r = 1;
 		}
 		spin_unlock_irqrestore(&l->lock, flags);

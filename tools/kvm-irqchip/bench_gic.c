@@ -18,10 +18,12 @@
  *
  * Runs alternate ITS and x86, BENCH_GIC_ROUNDS rounds after a warm-up;
  * the ratio is of medians.  Prints "bench: its_inject_rate_ratio=<ITS/x86,
- * 1 device> its_inject_rate_ratio_32dev=<ITS/x86, 32 devices>".
+ * 1 device>" and "bench: its_inject_rate_ratio_32dev=<ITS/x86, 32
+ * devices>", one line each.
  */
 #include <time.h>
 
+#include "bench.h"
 #include "gic_util.h"
 
 #define BENCH_GIC_ROUNDS	5
@@ -220,8 +222,8 @@ int bench_gic(void)
 		printf("bench: %u device%s: writes/s, median: ITS %.0f, x86 %.0f; ITS/x86 %.2f\n",
 		       devs[c], devs[c] > 1 ? "s" : "", its, x86, ratio[c]);
 	}
-	printf("bench: its_inject_rate_ratio=%.2f its_inject_rate_ratio_32dev=%.2f\n",
-	       ratio[0], ratio[1]);
+	bench_figure("its_inject_rate_ratio", "%.2f", ratio[0]);
+	bench_figure("its_inject_rate_ratio_32dev", "%.2f", ratio[1]);
 	ret = 0;
 out:
 	fflush(stdout);

@@ -159,8 +159,9 @@ int bench_xics(void)
 	mx86 = median(rx86);
 	mxics = median(rxics);
 	printf("bench: medians: xics %.0f, x86 %.0f cycles/s\n", mxics, mx86);
-	printf("bench: xics_inject_rate_ratio=%.2f\n", mxics / mx86);
-	printf("bench: xics_fastpath_pct=%.1f\n", signals ? 100.0 * c.fast_path / signals : 0);
+	bench_figure("xics_inject_rate_ratio", "%.2f", mxics / mx86);
+	bench_figure("xics_fastpath_pct", "%.1f",
+		     signals ? 100.0 * c.fast_path / signals : 0);
 	vm_fini(&x86.vm);
 	vm_fini(&xics.vm);
 	return 0;

@@ -45,7 +45,7 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all modules clean distclean install uninstall sparse checkpatch \
 	selftests demo setup source check run bench help kdir check-debug \
-	debug-kernel
+	debug-kernel headers_install install-udev uninstall-udev dkms-src
 
 all: modules
 
@@ -115,6 +115,37 @@ uninstall: kdir
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/$(or $(INSTALL_MOD_DIR),extra)/kvm-irqchip.ko*
 	@$(DEPMOD)
 
+# The uapi header for VMMs: $(INSTALL_HDR_PATH)/include/linux/kvm_irqchip.h
+# (the kernel's headers_install layout; default ./usr as the kernel's).
+INSTALL_HDR_PATH ?= $(CURDIR)/usr
+headers_install:
+	install -D -m 0644 include/uapi/linux/kvm_irqchip.h \
+		$(DESTDIR)$(INSTALL_HDR_PATH)/include/linux/kvm_irqchip.h
+
+# /dev/kvm-irqchip as /dev/kvm (root:kvm 0660) and the modprobe.d example.
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+MODPROBE_DIR ?= /etc/modprobe.d
+install-udev:
+	install -D -m 0644 packaging/udev/65-kvm-irqchip.rules \
+		$(DESTDIR)$(UDEV_RULES_DIR)/65-kvm-irqchip.rules
+	@if [ ! -e $(DESTDIR)$(MODPROBE_DIR)/kvm-irqchip.conf ]; then \
+		install -D -m 0644 packaging/modprobe.d/kvm-irqchip.conf \
+			$(DESTDIR)$(MODPROBE_DIR)/kvm-irqchip.conf; fi
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null; then \
+		udevadm control --reload-rules && \
+		udevadm trigger -s misc --sysname-match=kvm-irqchip; fi
+uninstall-udev:
+	rm -f $(DESTDIR)$(UDEV_RULES_DIR)/65-kvm-irqchip.rules
+
+# The module's sources where dkms wants them: /usr/src/<name>-<version>.
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/kvm-irqchip-$(DKMS_VERSION)
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r dkms.conf Kbuild Makefile virt arch include $(DKMS_SRC)/
+	find $(DKMS_SRC) -name '*.o' -o -name '*.cmd' -o -name '*.ko' | xargs rm -f
+
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(KBUILD) clean; fi
 	rm -rf $(KIC_BUILD)
@@ -126,6 +157,9 @@ help:
 	@echo 'Targets:'
 	@echo '  modules (default)  build kvm-irqchip.ko'
 	@echo '  install/uninstall  modules_install (+depmod) / remove it'
+	@echo '  headers_install    the uapi header into $$(INSTALL_HDR_PATH)/include'
+	@echo '  install-udev       udev rule (root:kvm 0660) + modprobe.d example'
+	@echo '  dkms-src           sources to /usr/src/kvm-irqchip-<ver> for dkms'
 	@echo '  sparse             build with C=2; fails on any sparse output'
 	@echo '  checkpatch         checkpatch --strict on virt/ arch/ include/ tools/'
 	@echo '  selftests, demo    static binaries into $$(KIC_BUILD)/{selftests,tools}'

@@ -66,6 +66,7 @@ static void kic_resampler_fire(struct kic *kic, struct kic_resampler *rs)
 {
 	struct kic_resample_link *link;
 
+	trace_kvm_irqchip_resample(kic, rs->gsi);
 	/* Lower first: a device still asserting signals the irqfd again. */
 	kic_set_gsi(kic, rs->gsi, KIC_SRC_RESAMPLE, 0, KIC_SET_ATOMIC);
 	list_for_each_entry_srcu(link, &rs->links, node,
@@ -96,6 +97,7 @@ void kic_gsi_acked(struct kic *kic, u32 gsi)
 	int idx;
 
 	kic_stat_inc(kic, KIC_STAT_ACKED);
+	trace_kvm_irqchip_ack(kic, gsi);
 	idx = srcu_read_lock(&kic->srcu);
 	kic_resample_gsi(kic, gsi);
 	list_for_each_entry_srcu(e, &kic->acks.eoifds, node,

@@ -6,6 +6,8 @@
  * irqfds are alive.  When every fd is closed and the instances' workqueues
  * have drained, both are zero; the stress tests check exactly that.
  *
+ * Each instance adds its own directory, <pid>-<id> (virt/inspect.c).
+ *
  * LOCKING: the counts are atomics, changed where the objects are allocated
  * and freed.
  */
@@ -17,7 +19,7 @@
 atomic_t kic_nr_instances = ATOMIC_INIT(0);
 atomic_t kic_nr_irqfds = ATOMIC_INIT(0);
 
-static struct dentry *kic_debugfs_dir;
+struct dentry *kic_debugfs_dir;
 
 static int kic_objects_show(struct seq_file *m, void *unused)
 {

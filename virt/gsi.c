@@ -99,6 +99,7 @@ bool kic_gsi_latch(struct kic *kic, struct kic_gsi_block *b, u32 gsi)
 		return false;
 	atomic64_inc(&b->cnt[bit].masked);
 	set_bit(bit, &b->pending);
+	trace_kvm_irqchip_latch(kic, gsi);
 	/* Pending set before masked is read again; pairs with unmask. */
 	smp_mb__after_atomic();
 	if (test_bit(bit, &b->masked) || !test_and_clear_bit(bit, &b->pending))
@@ -126,6 +127,7 @@ void kic_gsi_mask(struct kic *kic, struct kic_gsi_block *b, u32 gsi)
 {
 	lockdep_assert_held(&kic->lock);
 	set_bit(kic_gsi_bit(gsi), &b->masked);
+	trace_kvm_irqchip_gsi_mask(kic, gsi, true, &b->pending);
 	/* Raises after the ioctl returns see the mask. */
 	smp_mb__after_atomic();
 }
@@ -139,6 +141,7 @@ void kic_gsi_unmask(struct kic *kic, struct kic_gsi_block *b, u32 gsi)
 	clear_bit(bit, &b->masked);
 	/* Masked cleared before pending is read; pairs with the latch. */
 	smp_mb__after_atomic();
+	trace_kvm_irqchip_gsi_mask(kic, gsi, false, &b->pending);
 	if (test_and_clear_bit(bit, &b->pending))
 		kic_set_gsi(kic, gsi, KIC_SRC_IRQFD, 1, KIC_SET_PULSE);
 }

@@ -20,6 +20,9 @@
 #include <kvm_irqchip/routing.h>
 #include <kvm_irqchip/vcpu.h>
 
+/* Instance numbers for trace records and debugfs names; never reused. */
+static atomic_t kic_instance_ids = ATOMIC_INIT(0);
+
 struct kic *kic_instance_alloc(void)
 {
 	struct kic *kic;
@@ -47,7 +50,10 @@ struct kic *kic_instance_alloc(void)
 	mutex_init(&kic->acks.lock);
 	INIT_LIST_HEAD(&kic->acks.resamplers);
 	INIT_LIST_HEAD(&kic->acks.eoifds);
+	kic->id = atomic_inc_return(&kic_instance_ids);
+	kic->pid = task_tgid_nr(current);
 	atomic_inc(&kic_nr_instances);
+	kic_debugfs_add(kic);
 	return kic;
 
 err_wq:
@@ -69,8 +75,10 @@ static void kic_destroy(struct kref *ref)
 	 * then the model stops queueing work of its own; then the
 	 * workqueue, which drains slow-path injections and the shutdowns
 	 * queued by EPOLLHUP; only then is nothing left that reads the
-	 * routing table, the EOI eventfds or the vCPUs.
+	 * routing table, the EOI eventfds or the vCPUs.  The debugfs dump
+	 * goes before all of that: removal waits for its readers.
 	 */
+	kic_debugfs_remove(kic);
 	kic_irqfd_release_all(kic);
 	if (ops && ops->quiesce)
 		ops->quiesce(kic);
@@ -234,7 +242,12 @@ static int kic_enable_cap(struct kic *kic, const struct kic_model_ops *ops,
 	return r;
 }
 
-static void kic_read_counters(struct kic *kic, struct kvm_irqchip_counters *out)
+/**
+ * kic_read_counters() - the instance counters, summed over the CPUs
+ * @kic: the instance
+ * @out: filled, reserved fields zero
+ */
+void kic_read_counters(struct kic *kic, struct kvm_irqchip_counters *out)
 {
 	u64 sum[KIC_STAT_NR] = {};
 	int cpu, s;
@@ -348,6 +361,8 @@ static long kic_ioctl_unconfigured(struct kic *kic, unsigned int ioctl,
 	case KVM_IRQCHIP_GET_GSI_COUNTERS:
 	case KVM_IRQCHIP_GET_PENDING:
 		return -ENXIO;
+	case KVM_GET_STATS_FD:
+		return kic_stats_fd(kic);
 	default:
 		return -ENOTTY;
 	}
@@ -427,6 +442,8 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl, unsigned long arg)
 	}
 	case KVM_IRQCHIP_GET_VCPU_FD:
 		return kic_vcpu_get_fd(kic, arg);
+	case KVM_GET_STATS_FD:
+		return kic_stats_fd(kic);
 	case KVM_IRQCHIP_GET_COUNTERS: {
 		struct kvm_irqchip_counters cnt;
 

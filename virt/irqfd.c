@@ -49,6 +49,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/poll.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -106,6 +107,8 @@ static void kic_irqfd_shutdown(struct kic_irqfd *irqfd)
 	u64 cnt;
 
 	might_sleep();
+	trace_kvm_irqchip_irqfd(irqfd->kic, irqfd->gsi, KIC_TRACE_IRQFD_SHUTDOWN,
+				irqfd->resample.resamplefd);
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
 	cancel_work_sync(&irqfd->inject);
 	if (irqfd->resample.resamplefd) {
@@ -165,6 +168,9 @@ static int kic_irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		 */
 		xa_lock_irqsave(&kic->irqfds, iflags);
 		if (kic_irqfd_is_active(irqfd)) {
+			trace_kvm_irqchip_irqfd(kic, irqfd->gsi,
+						KIC_TRACE_IRQFD_HANGUP,
+						irqfd->resample.resamplefd);
 			kic_irqfd_deactivate(irqfd);
 			queue_work(kic->wq, &irqfd->shutdown);
 		}
@@ -263,6 +269,8 @@ static int kic_irqfd_assign(struct kic *kic, const struct kvm_irqfd *args)
 	 * was pending before we were there to see it is delivered now.
 	 */
 	events = vfs_poll(f.file, &irqfd->pt);
+	trace_kvm_irqchip_irqfd(kic, irqfd->gsi, KIC_TRACE_IRQFD_ASSIGN,
+				irqfd->resample.resamplefd);
 	if (events & EPOLLIN)
 		queue_work(kic->wq, &irqfd->inject);
 	fdput(f);
@@ -306,8 +314,12 @@ static int kic_irqfd_deassign(struct kic *kic, const struct kvm_irqfd *args)
 	 * eventfd no longer reaches the instance, and no other instance's
 	 * work was waited for.
 	 */
-	if (irqfd)
+	if (irqfd) {
+		trace_kvm_irqchip_irqfd(kic, irqfd->gsi,
+					KIC_TRACE_IRQFD_DEASSIGN,
+					irqfd->resample.resamplefd);
 		kic_irqfd_shutdown(irqfd);
+	}
 	return 0;
 }
 
@@ -360,4 +372,21 @@ void kic_irqfd_release_all(struct kic *kic)
 	list_for_each_entry_safe(irqfd, tmp, &dead, dead)
 		kic_irqfd_shutdown(irqfd);
 	xa_destroy(&kic->irqfds);
+}
+
+/**
+ * kic_irqfd_show() - one line per bound irqfd, for the debugfs dump
+ * @kic: the instance
+ * @m: the dump
+ */
+void kic_irqfd_show(struct kic *kic, struct seq_file *m)
+{
+	struct kic_irqfd *irqfd;
+	unsigned long index;
+
+	xa_lock_irq(&kic->irqfds);
+	xa_for_each(&kic->irqfds, index, irqfd)
+		seq_printf(m, "irqfd %u resample %d\n", irqfd->gsi,
+			   !!irqfd->resample.resamplefd);
+	xa_unlock_irq(&kic->irqfds);
 }

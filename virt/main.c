@@ -81,3 +81,4 @@ module_exit(kic_exit);
 MODULE_DESCRIPTION("In-kernel interrupt controllers for VMMs, with the KVM irqchip ABI");
 MODULE_AUTHOR("The kvm-irqchip developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0");	/* as dkms.conf's PACKAGE_VERSION */

@@ -376,6 +376,7 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
 	}
 	rt->nr_entries += (g ? g->nr : 0) - (old ? old->nr : 0);
 	rt->nr_gsis += !!g - !!old;
+	trace_kvm_irqchip_route(kic, gsi, g, old);
 
 	if (claim_pins) {
 		for (i = 0; old && i < old->nr; i++) {
@@ -742,6 +743,7 @@ int kic_set_gsi(struct kic *kic, u32 gsi, unsigned int src, int level,
 	if (level)
 		kic_gsi_count(b, gsi, ret);
 out:
+	trace_kvm_irqchip_set_gsi(kic, gsi, g, src, level, how, ret);
 	srcu_read_unlock(&kic->srcu, idx);
 	return ret;
 }

@@ -73,6 +73,7 @@ void kic_vcpus_destroy(struct kic *kic)
  */
 void kic_vcpu_kick(struct kic_vcpu *vcpu)
 {
+	atomic64_inc(&vcpu->stat.notified);
 	/*
 	 * Most deliveries find nobody polling: skip the wait-queue lock then.
 	 * wq_has_sleeper() orders the model's state change before the check,
@@ -98,8 +99,16 @@ static long kic_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
 {
 	struct kic_vcpu *vcpu = file->private_data;
+	long r;
 
-	return vcpu->kic->ops->vcpu_ioctl(vcpu, ioctl, (void __user *)arg);
+	if (ioctl == KVM_GET_STATS_FD)
+		return kic_vcpu_stats_fd(vcpu);
+	r = vcpu->kic->ops->vcpu_ioctl(vcpu, ioctl, (void __user *)arg);
+	if (r >= 0 && ioctl == KVM_IRQCHIP_VCPU_ACK)
+		atomic64_inc(&vcpu->stat.acks);
+	else if (r >= 0 && ioctl == KVM_IRQCHIP_VCPU_EOI)
+		atomic64_inc(&vcpu->stat.eois);
+	return r;
 }
 
 static int kic_vcpu_release(struct inode *inode, struct file *file)

@@ -64,6 +64,8 @@ struct kic_stats {
 	u64 c[KIC_STAT_NR];
 };
 
+#include <kvm_irqchip/trace.h>
+
 /**
  * struct kic - one interrupt controller instance (one VM's irqchip)
  * @ref: instance file + vCPU files
@@ -81,6 +83,9 @@ struct kic_stats {
  * @acks.eoifds: struct kic_eoifd
  * @wq: this instance's workqueue: slow-path injection, irqfd shutdown
  * @stats: per-CPU counters
+ * @id: module-wide instance number, in trace records and debugfs names
+ * @pid: the thread group that opened the device (debugfs names)
+ * @debugfs: the instance's debugfs directory, or NULL (virt/debugfs.c)
  */
 struct kic {
 	struct kref ref;
@@ -99,6 +104,9 @@ struct kic {
 	} acks;
 	struct workqueue_struct *wq;
 	struct kic_stats __percpu *stats;
+	u32 id;
+	pid_t pid;
+	struct dentry *debugfs;
 };
 
 /* The model, or NULL before KVM_IRQCHIP_CREATE. */
@@ -111,13 +119,29 @@ static inline const struct kic_model_ops *kic_ops(struct kic *kic)
 static inline void kic_stat_inc(struct kic *kic, enum kic_stat s)
 {
 	this_cpu_inc(kic->stats->c[s]);
+	/* @s is a constant at every call site: one test survives. */
+	if (s >= KIC_STAT_NO_ROUTE && s <= KIC_STAT_REJECTED)
+		trace_kvm_irqchip_dropped(kic, s);
+	else if (s == KIC_STAT_COALESCED)
+		trace_kvm_irqchip_coalesced(kic);
 }
 
 /* Live objects, module-wide, for leak checks (virt/debugfs.c). */
 extern atomic_t kic_nr_instances;
 extern atomic_t kic_nr_irqfds;
+extern struct dentry *kic_debugfs_dir;
 void kic_debugfs_init(void);
 void kic_debugfs_exit(void);
+void kic_debugfs_add(struct kic *kic);
+void kic_debugfs_remove(struct kic *kic);
+
+/* The names of enum kic_stat, as the fields of kvm_irqchip_counters. */
+extern const char *const kic_stat_names[KIC_STAT_NR];
+/* Sums of the per-CPU counters, as struct kvm_irqchip_counters. */
+void kic_read_counters(struct kic *kic, struct kvm_irqchip_counters *out);
+/* KVM_GET_STATS_FD on the instance fd and on a vCPU fd (virt/stats.c) */
+int kic_stats_fd(struct kic *kic);
+int kic_vcpu_stats_fd(struct kic_vcpu *vcpu);
 
 void kic_get(struct kic *kic);
 void kic_put(struct kic *kic);

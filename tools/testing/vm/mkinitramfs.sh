@@ -3,7 +3,7 @@
 # the distro KVM modules from fetch-kernel.sh, our module as
 # /kvm-irqchip.ko, the selftests in /tests, the demo and the benchmark
 # (when built).
-# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO, KIC_BENCH, KIC_KERNEL (the
+# Inputs (env): KIC_MODULE_KO, KIC_TESTS_DIR, KIC_DEMO, KIC_BENCH, KIC_TOOLS, KIC_KERNEL (the
 # directory with modules.tar, default: fetch-kernel.sh's). Output: $1.
 set -eu
 . "$(dirname "$0")/common.sh"
@@ -13,6 +13,8 @@ MODULE_KO=${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko}
 TESTS_DIR=${KIC_TESTS_DIR:-$KIC_BUILD/selftests}
 DEMO=${KIC_DEMO:-$KIC_BUILD/tools/kvm-irqchip-demo}
 BENCH=${KIC_BENCH:-$KIC_BUILD/tools/kvm-irqchip-bench}
+# Tools the selftests run (the viewer, the doorbell example), in /bin.
+TOOLS=${KIC_TOOLS:-"$KIC_BUILD/tools/kvm-irqchip-stat $KIC_BUILD/tools/kvm-irqchip-doorbell"}
 KERNEL=${KIC_KERNEL:-$KIC_CACHE/kernel/$(kic_abi)}
 
 [ -f "$MODULE_KO" ] || die "module not built: $MODULE_KO"
@@ -50,6 +52,11 @@ if [ -f "$BENCH" ]; then
 	static "$BENCH"
 	cp "$BENCH" "$root/kvm-irqchip-bench"
 fi
+for t in $TOOLS; do
+	[ -f "$t" ] || continue
+	static "$t"
+	cp "$t" "$root/bin/"
+done
 
 mkdir -p "$(dirname "$OUT")"
 (cd "$root" && find . | sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$OUT"

@@ -6,7 +6,7 @@
  * that packaging/udev/65-kvm-irqchip.rules matches, and the tracepoint
  * formats perf and trace-cmd parse (enums resolved to numbers).
  */
-#include <elf.h>
+#include <linux/elf.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -21,8 +21,8 @@ static char *read_modinfo(size_t *len)
 	const char *path = getenv("KIC_MODULE") ?: "/kvm-irqchip.ko";
 	int fd = open(path, O_RDONLY);
 	struct stat st;
-	Elf64_Ehdr *eh;
-	Elf64_Shdr *sh;
+	struct elf64_hdr *eh;
+	struct elf64_shdr *sh;
 	char *img, *out = NULL;
 
 	if (fd < 0 || fstat(fd, &st))

@@ -33,11 +33,12 @@
  * LIFETIME
  *   A struct kic_gsi is owned by the table from its store to its
  *   replacement or erasure, then by the update's retired chain until freed
- *   after the instance's SRCU readers (kic_routing_end()).  At instance
- *   teardown kic_routing_destroy() waits for the callbacks (srcu_barrier)
- *   and frees what is left.  GSI state blocks (virt/gsi.c) live until
+ *   after the instance's SRCU readers (kic_routing_end(), the reaper on
+ *   kic->wq).  At instance teardown the workqueue is drained first, then
+ *   kic_routing_destroy() frees what is left.  GSI state blocks (virt/gsi.c) live until
  *   teardown.
  */
+#include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -55,6 +56,8 @@ module_param_named(max_routes, kic_max_routes, uint, 0444);
 MODULE_PARM_DESC(max_routes,
 		 "Routing entries per instance, and the first invalid GSI (default 1048576, at most 16777216)");
 
+static void kic_routing_reap(struct work_struct *work);
+
 void kic_routing_init(struct kic_routing *rt)
 {
 	xa_init(&rt->gsis);
@@ -62,6 +65,8 @@ void kic_routing_init(struct kic_routing *rt)
 	xa_init(&rt->blocks);
 	rt->nr_entries = 0;
 	rt->nr_gsis = 0;
+	init_llist_head(&rt->reap);
+	INIT_WORK(&rt->reap_work, kic_routing_reap);
 }
 
 /* @g left the table: freed when the update ends (kic_routing_end()). */
@@ -85,21 +90,34 @@ static void kic_gsi_free_chain(struct callback_head *p)
 }
 
 /**
- * struct kic_retired - the entries one update retired, one SRCU callback
- * @rcu: the callback
+ * struct kic_retired - the entries one update retired, for the reaper
+ * @node: entry in kic->routing.reap
  * @list: the chain
  */
 struct kic_retired {
-	struct rcu_head rcu;
+	struct llist_node node;
 	struct callback_head *list;
 };
 
-static void kic_retired_free_rcu(struct rcu_head *head)
+/*
+ * The reaper, on the instance's workqueue: one expedited grace period for
+ * everything retired since it last ran, then the frees.  Not call_srcu():
+ * its normal grace periods take jiffies, and a KVM_SET_GSI_ROUTING that
+ * must wait would queue behind them.
+ */
+static void kic_routing_reap(struct work_struct *work)
 {
-	struct kic_retired *r = container_of(head, struct kic_retired, rcu);
+	struct kic *kic = container_of(work, struct kic, routing.reap_work);
+	struct llist_node *all = llist_del_all(&kic->routing.reap);
+	struct kic_retired *r, *tmp;
 
-	kic_gsi_free_chain(r->list);
-	kfree(r);
+	if (!all)
+		return;
+	synchronize_srcu_expedited(&kic->srcu);
+	llist_for_each_entry_safe(r, tmp, all, node) {
+		kic_gsi_free_chain(r->list);
+		kfree(r);
+	}
 }
 
 /**
@@ -123,8 +141,9 @@ struct callback_head *kic_routing_take_retired(struct kic *kic)
  * @retired: from kic_routing_take_retired()
  * @wait: return only when no delivery uses them any more
  *
- * One SRCU callback frees them all, whatever their number; @wait (or no
- * memory for the callback) adds one grace period, outside any lock.
+ * The instance's reaper frees them all after a grace period, whatever their
+ * number; @wait (or no memory to hand them over) adds one expedited grace
+ * period here, outside any lock.
  */
 void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait)
 {
@@ -143,7 +162,8 @@ void kic_routing_end(struct kic *kic, struct callback_head *retired, bool wait)
 	}
 	/* Even after a wait: the freeing need not delay the caller. */
 	r->list = retired;
-	call_srcu(&kic->srcu, &r->rcu, kic_retired_free_rcu);
+	llist_add(&r->node, &kic->routing.reap);
+	queue_work(kic->wq, &kic->routing.reap_work);
 }
 
 /**
@@ -156,8 +176,8 @@ void kic_routing_destroy(struct kic *kic)
 	struct kic_gsi *g;
 	unsigned long gsi;
 
-	srcu_barrier(&kic->srcu);
-	WARN_ON_ONCE(rt->retired);
+	/* kic->wq, and so the reaper, is gone: nothing is left to reap. */
+	WARN_ON_ONCE(rt->retired || !llist_empty(&rt->reap));
 	xa_for_each(&rt->gsis, gsi, g)
 		kfree(g);
 	xa_destroy(&rt->gsis);
@@ -404,6 +424,7 @@ void kic_routing_publish(struct kic *kic, u32 gsi, struct kic_gsi *g,
  * @v: its GSIs in ascending order, each with its new, unpublished entries
  *	(NULL: the GSI keeps the entries it has, which are the same)
  * @nr: GSIs in @v
+ * @present: how many of them the current table has
  * @pins: pin key -> GSI, the pin map the table asks for (KVM: the last
  *	entry naming a pin wins)
  */
@@ -413,6 +434,7 @@ struct kic_table {
 		struct kic_gsi *g;
 	} *v;
 	u32 nr;
+	u32 present;
 	struct xarray pins;
 };
 
@@ -494,6 +516,7 @@ static int kic_table_build(struct kic *kic, struct kic_table *t,
 			goto out;
 		/* Unchanged: keep the installed object, allocate nothing. */
 		g = xa_load(&kic->routing.gsis, gsi);
+		t->present += !!g;
 		if (g && g->nr == n &&
 		    !memcmp(g->route, route, n * sizeof(route[0]))) {
 			g = NULL;
@@ -541,10 +564,7 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 	 * Both in ascending GSI order: delete what the table leaves out,
 	 * unless it names every GSI there is (the usual case).
 	 */
-	for (i = 0, j = 0; i < t->nr; i++)
-		if (xa_load(&rt->gsis, t->v[i].gsi))
-			j++;
-	if (j < rt->nr_gsis) {
+	if (t->present < rt->nr_gsis) {
 		j = 0;
 		xa_for_each(&rt->gsis, gsi, old) {
 			while (j < t->nr && t->v[j].gsi < gsi)

@@ -8,6 +8,8 @@
 #define _KVM_IRQCHIP_ROUTING_H
 
 #include <linux/atomic.h>
+#include <linux/llist.h>
+#include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -73,7 +75,9 @@ struct kic_gsi {
  * @nr_entries: routing entries installed (not GSIs); at most kic_max_routes
  * @nr_gsis: GSIs with entries
  * @retired: struct kic_gsi objects this update replaced or deleted, chained
- *	through their rcu.next, freed when it ends (kic_routing_end())
+ *	through their rcu.next, handed to the reaper when it ends
+ * @reap: what updates retired, waiting for the reaper
+ * @reap_work: the reaper (on kic->wq): a grace period, then the frees
  *
  * Written under kic->lock only.
  */
@@ -84,6 +88,8 @@ struct kic_routing {
 	u32 nr_entries;
 	u32 nr_gsis;
 	struct callback_head *retired;
+	struct llist_head reap;
+	struct work_struct reap_work;
 };
 
 #define KIC_GSI_HAS_PIN		XA_MARK_0

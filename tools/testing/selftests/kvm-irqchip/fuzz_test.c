@@ -118,7 +118,7 @@ static bool errno_expected(int e)
 	switch (e) {
 	case EINVAL: case EFAULT: case EBADF: case EBUSY: case ENXIO:
 	case EEXIST: case ENODEV: case ENOTTY: case EAGAIN: case ENOMEM:
-	case ENOENT:
+	case ENOENT: case ENOSPC: case EOPNOTSUPP:
 		return true;
 	default:
 		return false;

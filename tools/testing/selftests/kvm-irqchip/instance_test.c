@@ -108,6 +108,28 @@ TEST_F(unconfigured, create_nonzero_reserved_is_einval)
 	}
 }
 
+/* Only the x86 model can front a KVM VM: the others say EOPNOTSUPP. */
+TEST(kvm_vm_flag_on_a_model_without_bridge_is_eopnotsupp)
+{
+	static const uint32_t models[] = { KVM_IRQCHIP_MODEL_ARM64_GICV3,
+					   KVM_IRQCHIP_MODEL_PPC_XICS };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(models); i++) {
+		struct kvm_irqchip_create c = {
+			.model = models[i], .nr_vcpus = 1,
+			.flags = KVM_IRQCHIP_CREATE_KVM_VM, .kvm_vm_fd = 0,
+		};
+		int fd = kic_open();
+
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-EOPNOTSUPP, xioctl(fd, KVM_IRQCHIP_CREATE, &c))
+			TH_LOG("model %u", models[i]);
+		/* and the instance is still unconfigured */
+		EXPECT_EQ(0, kic_create(fd, models[i], 1));
+		close(fd);
+	}
+}
+
 /* Every model the uapi defines is built (ENODEV is for one that is not). */
 TEST(create_each_defined_model_succeeds)
 {

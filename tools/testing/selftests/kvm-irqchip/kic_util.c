@@ -27,7 +27,7 @@ static int vm_alloc(struct vm *vm, unsigned int nr)
 	return vm->vcpu ? 0 : -ENOMEM;
 }
 
-int vm_init_kic(struct vm *vm, unsigned int nr_vcpus)
+int vm_init_create(struct vm *vm, const struct kvm_irqchip_create *c)
 {
 	long r;
 
@@ -36,18 +36,27 @@ int vm_init_kic(struct vm *vm, unsigned int nr_vcpus)
 	vm->fd = kic_open();
 	if (vm->fd < 0)
 		return -errno;
-	r = kic_create(vm->fd, KVM_IRQCHIP_MODEL_X86, nr_vcpus);
+	r = xioctl(vm->fd, KVM_IRQCHIP_CREATE, c);
 	if (r)
 		return r;
-	if (vm_alloc(vm, nr_vcpus))
+	if (vm_alloc(vm, c->nr_vcpus))
 		return -ENOMEM;
-	for (unsigned int i = 0; i < nr_vcpus; i++) {
+	for (unsigned int i = 0; i < c->nr_vcpus; i++) {
 		r = xioctl_val(vm->fd, KVM_IRQCHIP_GET_VCPU_FD, i);
 		if (r < 0)
 			return r;
 		vm->vcpu[vm->nr++] = r;
 	}
 	return 0;
+}
+
+int vm_init_kic(struct vm *vm, unsigned int nr_vcpus)
+{
+	struct kvm_irqchip_create c = {
+		.model = KVM_IRQCHIP_MODEL_X86, .nr_vcpus = nr_vcpus,
+	};
+
+	return vm_init_create(vm, &c);
 }
 
 /* A KVM VM with KVM's whole irqchip, or (split) its LAPICs only. */
@@ -500,25 +509,8 @@ int resample_vm_init(struct vm *vm, unsigned int nr_vcpus, uint32_t flags)
 		.model = KVM_IRQCHIP_MODEL_X86, .nr_vcpus = nr_vcpus,
 		.flags = flags,
 	};
-	long r;
 
-	memset(vm, 0, sizeof(*vm));
-	vm->sys_fd = -1;
-	vm->fd = kic_open();
-	if (vm->fd < 0)
-		return -errno;
-	r = xioctl(vm->fd, KVM_IRQCHIP_CREATE, &c);
-	if (r)
-		return r;
-	if (vm_alloc(vm, nr_vcpus))
-		return -ENOMEM;
-	for (unsigned int i = 0; i < nr_vcpus; i++) {
-		r = xioctl_val(vm->fd, KVM_IRQCHIP_GET_VCPU_FD, i);
-		if (r < 0)
-			return r;
-		vm->vcpu[vm->nr++] = r;
-	}
-	return 0;
+	return vm_init_create(vm, &c);
 }
 
 long resample_irqfd(int fd, int efd, int rfd, uint32_t gsi)

@@ -98,6 +98,8 @@ static inline long xioctl_val(int fd, unsigned long req, unsigned long arg)
 /* Instances and VMs */
 int kic_open(void);
 long kic_create(int fd, uint32_t model, uint32_t nr_vcpus);
+/* An instance as KVM_IRQCHIP_CREATE @c says, and its vCPU fds; or -errno */
+int vm_init_create(struct vm *vm, const struct kvm_irqchip_create *c);
 int vm_init_kic(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
 int vm_init_kvm(struct vm *vm, unsigned int nr_vcpus);	/* 0 or -errno */
 /* A KVM VM in split-irqchip mode: in-kernel LAPICs only; 0 or -errno */

@@ -34,26 +34,11 @@ static inline uint32_t xirr_of(uint8_t cppr, uint32_t xisr)
 /* A pseries instance with nr vCPUs (servers 0 .. nr - 1). */
 static inline int xics_vm_init(struct vm *vm, unsigned int nr)
 {
-	long r;
+	struct kvm_irqchip_create c = {
+		.model = KVM_IRQCHIP_MODEL_PPC_XICS, .nr_vcpus = nr,
+	};
 
-	memset(vm, 0, sizeof(*vm));
-	vm->sys_fd = -1;
-	vm->fd = kic_open();
-	if (vm->fd < 0)
-		return -errno;
-	r = kic_create(vm->fd, KVM_IRQCHIP_MODEL_PPC_XICS, nr);
-	if (r)
-		return r;
-	vm->vcpu = calloc(nr, sizeof(int));
-	if (!vm->vcpu)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < nr; i++) {
-		r = xioctl_val(vm->fd, KVM_IRQCHIP_GET_VCPU_FD, i);
-		if (r < 0)
-			return r;
-		vm->vcpu[vm->nr++] = r;
-	}
-	return 0;
+	return vm_init_create(vm, &c);
 }
 
 static inline long xics_create_ics(int fd, uint32_t buid, uint32_t nr)

@@ -13,7 +13,10 @@
  * message on an MSI route).  A resampling irqfd (KVM_IRQFD_FLAG_RESAMPLE)
  * raises the GSI's pins and leaves them high; when the guest completes the
  * interrupt, the GSI's resampler (virt/ack.c) lowers them and signals the
- * resamplefd.  Resampling needs a pin route at assign time.
+ * resamplefd.  As in KVM, any GSI may have resampling irqfds; on a GSI
+ * without a pin nothing lowers the level but an EOI reported for the GSI
+ * (an MSI route's, see kic_gsi_acked()).  kic->resample_needs_line refuses
+ * them there instead (x86 KVM_IRQCHIP_CAP_X86_STRICT).
  *
  * Irqfds are kept in an xarray keyed by their eventfd_ctx, so the
  * duplicate check, deassign and EPOLLHUP are O(log n) at any count (KVM
@@ -189,7 +192,8 @@ static void kic_irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
 
 /*
  * The resampling half of an assign: the resamplefd, checked as KVM does,
- * then the pin route we require, then a place on the GSI's resampler.
+ * then the line entry a strict model requires, then a place on the GSI's
+ * resampler.
  */
 static int kic_irqfd_resample_get(struct kic *kic, struct kic_irqfd *irqfd,
 				  const struct kvm_irqfd *args)
@@ -200,9 +204,8 @@ static int kic_irqfd_resample_get(struct kic *kic, struct kic_irqfd *irqfd,
 	resamplefd = eventfd_ctx_fdget(args->resamplefd);
 	if (IS_ERR(resamplefd))
 		return PTR_ERR(resamplefd);
-	/* Nothing would ever complete the interrupt of an MSI: refuse. */
 	r = -EINVAL;
-	if (!kic_gsi_has_pin(kic, args->gsi))
+	if (kic->resample_needs_line && !kic_gsi_has_pin(kic, args->gsi))
 		goto err;
 	irqfd->resample.resamplefd = resamplefd;
 	r = kic_resample_join(kic, args->gsi, &irqfd->resample);

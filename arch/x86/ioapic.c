@@ -34,16 +34,16 @@
  *  - directed EOI (SVR bit 12) is not supported: our LAPIC does not offer
  *    it, so every level EOI is broadcast to the IOAPIC, as KVM does for a
  *    LAPIC without the feature.
- *  - the APIC bus reports "no vCPU matched" as 0 where KVM says -1, so a
- *    level pin aimed at nobody does not set remote IRR here (KVM sets it).
+ *  - the APIC bus answers -1 where KVM's does (nothing could take the
+ *    message); KVM then sets a level entry's remote IRR with nobody to
+ *    EOI it, we leave it clear (api.rst section 6, kind (b)).
  *  - the MMIO window follows base_address as restored by KVM_SET_IRQCHIP;
  *    KVM leaves its bus device at the default base.  Accesses must lie
  *    wholly inside the 256-byte window (KVM's io bus rule) and be 1, 2, 4
  *    or 8 bytes long; KVM ignores other sizes, we return -EINVAL.
- *  - RTC tracking restore (KVM_SET_IRQCHIP) counts every vCPU that has the
- *    RTC vector pending an EOI, not only those the RTC entry addresses:
- *    the IOAPIC has no destination matcher of its own.  A vCPU counted
- *    this way still EOIs the vector, so the count drains.
+ *  - with KVM_IRQCHIP_CAP_X86_STRICT, RTC tracking restore
+ *    (KVM_SET_IRQCHIP) counts every vCPU that has the RTC vector pending
+ *    an EOI; KVM counts only those the RTC entry addresses.
  *
  * LOCKING
  *   ioapic->lock (spinlock, irq-safe: kic_ioapic_set_irq() runs from the
@@ -185,16 +185,27 @@ static void ioapic_rtc_reset(struct kic_ioapic *ioapic)
 }
 
 /*
- * Bring one vCPU's tracking in line with its LAPIC.  KVM also asks whether
- * the RTC entry addresses the vCPU; see the file comment.
+ * Bring one vCPU's tracking in line with its LAPIC.  As KVM, only a vCPU
+ * the RTC entry addresses is looked at; strict instances count every LAPIC
+ * holding the vector, since any of them will EOI it.
  */
 static void ioapic_rtc_restore_vcpu(struct kic_ioapic *ioapic,
 				    struct kic_vcpu *vcpu)
 {
-	u8 vector = rte_vector(ioapic->rte[KIC_RTC_PIN]);
-	bool pending = kic_lapic_eoi_pending(vcpu, vector);
+	u64 rte = ioapic->rte[KIC_RTC_PIN];
+	struct kic_apic_irq irq = {
+		.dest = FIELD_GET(RTE_DEST, rte),
+		.logical = rte & RTE_LOGICAL,
+	};
+	u8 vector = rte_vector(rte);
+	bool pending;
 
 	lockdep_assert_held(&ioapic->lock);
+	if (!READ_ONCE(kic_x86(ioapic->kic)->strict) &&
+	    !kic_apic_kvm_match(ioapic->kic->model, vcpu->index,
+				kic_vcpu_lapic(vcpu), &irq))
+		return;
+	pending = kic_lapic_eoi_pending(vcpu, vector);
 	if (pending == test_bit(vcpu->index, ioapic->rtc.dest))
 		return;
 	if (pending) {
@@ -281,14 +292,25 @@ static int ioapic_service(struct kic_ioapic *ioapic, u32 pin,
 		WARN_ON_ONCE(ioapic->rtc.pending_eoi);
 		bitmap_zero(ioapic->rtc.dest, KVM_IRQCHIP_MAX_VCPUS);
 		ret = kic_apic_bus_deliver(ioapic->kic, &irq, ioapic->rtc.dest);
-		ioapic->rtc.pending_eoi = max(ret, 0);
+		/*
+		 * Only those that took a vector owe an EOI.  KVM counts every
+		 * acceptance (an NMI too) but notes only these, so its count
+		 * never drains after a non-vectored delivery.
+		 */
+		ioapic->rtc.pending_eoi = bitmap_weight(ioapic->rtc.dest,
+							ioapic->kic->nr_vcpus);
 		for_each_set_bit(i, ioapic->rtc.dest, ioapic->kic->nr_vcpus)
 			ioapic->rtc.vector[i] = irq.vector;
 	} else {
 		ret = kic_apic_bus_deliver(ioapic->kic, &irq, NULL);
 	}
 
-	if (ret && rte_level(rte))
+	/*
+	 * KVM sets remote IRR also on its -1 (no LAPIC could take it), and
+	 * then nothing ever clears it: the line is stuck.  Only an accepted
+	 * message awaits an EOI here; the status stays KVM's.
+	 */
+	if (ret > 0 && rte_level(rte))
 		ioapic->rte[pin] |= RTE_REMOTE_IRR;
 	return ret;
 }

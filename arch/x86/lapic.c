@@ -9,7 +9,7 @@
  * The register page has KVM_GET_LAPIC's layout, so a VMM moves state
  * between KVM and kvm-irqchip with the same bytes.
  *
- * The interrupt acknowledge of vCPU 0 takes the PIC's vector first when the
+ * The interrupt acknowledge of a vCPU takes the PIC's vector first when the
  * LAPIC passes PIC interrupts through (hardware-disabled, or LVT0 unmasked
  * in ExtINT mode), as the CPU's INTA cycle would.  Every EOI is shown to the
  * IOAPIC, which decides what the vector meant; the EOI of a vector an MSI
@@ -145,18 +145,17 @@ static bool lapic_has_events(const struct kic_lapic *l)
 	return l->nmi || l->smi || l->init || l->sipi;
 }
 
-/* Republish what the APIC bus matches on; after any addressing change. */
+/*
+ * Republish what the APIC bus matches on; after any addressing change, and
+ * then rebuild the APIC map (kic_apic_map_update()) with l->lock dropped.
+ */
 static void lapic_sync_match(struct kic_lapic *l)
 {
-	bool x2apic = lapic_x2apic(l);
-	u32 id = lapic_get(l, KIC_APIC_ID);
-	u32 ldr = lapic_get(l, KIC_APIC_LDR);
-
 	lockdep_assert_held(&l->lock);
-	WRITE_ONCE(l->match.id, x2apic ? id : id >> 24);
-	WRITE_ONCE(l->match.ldr, x2apic ? ldr : ldr >> 24);
-	WRITE_ONCE(l->match.cluster, (lapic_get(l, KIC_APIC_DFR) >> 28) != 0xf);
-	WRITE_ONCE(l->match.x2apic, x2apic);
+	WRITE_ONCE(l->match.id, lapic_get(l, KIC_APIC_ID));
+	WRITE_ONCE(l->match.ldr, lapic_get(l, KIC_APIC_LDR));
+	WRITE_ONCE(l->match.dfr, lapic_get(l, KIC_APIC_DFR));
+	WRITE_ONCE(l->match.x2apic, lapic_x2apic(l));
 	WRITE_ONCE(l->match.enabled, !!(l->apic_base & KIC_APIC_BASE_ENABLE));
 	WRITE_ONCE(l->match.sw_enabled,
 		   !!(lapic_get(l, KIC_APIC_SVR) & KIC_APIC_SVR_ENABLE));
@@ -194,6 +193,10 @@ static void lapic_reset_xapic_ids(struct kic_lapic *l, u32 index)
  * kic_lapic_alloc() - a LAPIC in its reset state
  * @index: the vCPU index, which is also the initial APIC ID
  *
+ * The reset state is KVM's, including vCPU 0's LVT0 in ExtINT mode
+ * (KVM_X86_QUIRK_LINT0_REENABLED, on unless a VMM turns it off; the SDM
+ * resets it masked).
+ *
  * Return: the LAPIC, or NULL.
  */
 struct kic_lapic *kic_lapic_alloc(u32 index)
@@ -213,6 +216,8 @@ struct kic_lapic *kic_lapic_alloc(u32 index)
 	lapic_forget_gsis(l);
 	for (off = KIC_APIC_LVTT; off <= KIC_APIC_LVTERR; off += 0x10)
 		lapic_set(l, off, KIC_APIC_LVT_MASKED);
+	if (!index)
+		lapic_set(l, KIC_APIC_LVT0, KIC_APIC_LVT_DM_EXTINT);
 	lapic_update_ppr(l);
 	lapic_sync_match(l);
 	spin_unlock_irq(&l->lock);
@@ -227,8 +232,8 @@ struct kic_lapic *kic_lapic_alloc(u32 index)
  *
  * Any context.
  *
- * Return: 1 when accepted, 0 when not (illegal vector, software-disabled
- * APIC for vectored modes, ExtINT).
+ * Return: 1 when accepted, 0 when not (a disabled APIC for vectored modes,
+ * ExtINT; with KVM_IRQCHIP_CAP_X86_STRICT also vectors 0-15).
  */
 int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 		     const struct kic_apic_irq *irq)
@@ -241,13 +246,20 @@ int kic_lapic_accept(struct kic *kic, struct kic_vcpu *vcpu,
 	switch (irq->delivery_mode) {
 	case KIC_APIC_DM_FIXED:
 	case KIC_APIC_DM_LOWEST:
-		/* SDM 11.8.1: vectors 0-15 are reserved; the APIC drops them. */
-		if (irq->vector < 16) {
+		/*
+		 * SDM 11.8.1: vectors 0-15 are reserved and the APIC drops
+		 * them; KVM takes them like any other.
+		 */
+		if (irq->vector < 16 && READ_ONCE(kic_x86(kic)->strict)) {
 			kic_stat_inc(kic, KIC_STAT_ILLEGAL_VECTOR);
 			return 0;
 		}
 		spin_lock_irqsave(&l->lock, flags);
-		if (lapic_get(l, KIC_APIC_SVR) & KIC_APIC_SVR_ENABLE) {
+		/* KVM's arbitration priority counts every offer. */
+		if (irq->delivery_mode == KIC_APIC_DM_LOWEST)
+			WRITE_ONCE(l->arb_prio, l->arb_prio + 1);
+		if (lapic_get(l, KIC_APIC_SVR) & KIC_APIC_SVR_ENABLE &&
+		    l->apic_base & KIC_APIC_BASE_ENABLE) {
 			lapic_request(l, irq->vector, irq->gsi);
 			lapic_assign_vec(l, KIC_APIC_TMR, irq->vector,
 					 irq->level);
@@ -312,7 +324,10 @@ static bool lapic_passes_pic(const struct kic_lapic *l)
  *
  * Any context.
  *
- * Return: true for vCPU 0 when its LAPIC passes ExtINT through.
+ * Any vCPU may take them, as in KVM; at reset only vCPU 0's LVT0 lets them
+ * through.
+ *
+ * Return: true when its LAPIC passes ExtINT through.
  */
 bool kic_lapic_accepts_pic(struct kic_vcpu *vcpu)
 {
@@ -320,8 +335,6 @@ bool kic_lapic_accepts_pic(struct kic_vcpu *vcpu)
 	unsigned long flags;
 	bool r;
 
-	if (vcpu->index)
-		return false;
 	spin_lock_irqsave(&l->lock, flags);
 	r = lapic_passes_pic(l);
 	spin_unlock_irqrestore(&l->lock, flags);
@@ -331,7 +344,7 @@ bool kic_lapic_accepts_pic(struct kic_vcpu *vcpu)
 /* The PIC has an interrupt this vCPU would acknowledge now. */
 static bool lapic_extint_pending(struct kic_vcpu *vcpu)
 {
-	return !vcpu->index && kic_pic_output(kic_x86(vcpu->kic)->pic) &&
+	return kic_pic_output(kic_x86(vcpu->kic)->pic) &&
 	       kic_lapic_accepts_pic(vcpu);
 }
 
@@ -377,16 +390,33 @@ bool kic_lapic_pending(struct kic_vcpu *vcpu)
 	return r;
 }
 
-static int lapic_get_regs(struct kic_lapic *l, void __user *argp)
+/*
+ * KVM's layout of the x2APIC ID in KVM_GET_LAPIC and KVM_SET_LAPIC: bits
+ * 31:24 unless the VMM enabled KVM_X2APIC_API_USE_32BIT_IDS.  Strict
+ * instances always use bits 31:0, the x2APIC ID register's own layout.
+ */
+static bool lapic_shifted_x2apic_id(struct kic_vcpu *vcpu)
 {
+	const struct kic_x86 *x86 = kic_x86(vcpu->kic);
+
+	return !READ_ONCE(x86->x2apic_format) && !READ_ONCE(x86->strict);
+}
+
+static int lapic_get_regs(struct kic_vcpu *vcpu, void __user *argp)
+{
+	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_lapic_state *s;
+	u32 *id;
 	int r = 0;
 
 	s = kmalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
+	id = (u32 *)&s->regs[KIC_APIC_ID];
 	spin_lock_irq(&l->lock);
 	memcpy(s->regs, l->regs, sizeof(s->regs));
+	if (lapic_x2apic(l) && lapic_shifted_x2apic_id(vcpu))
+		*id <<= 24;
 	spin_unlock_irq(&l->lock);
 	if (copy_to_user(argp, s, sizeof(*s)))
 		r = -EFAULT;
@@ -396,15 +426,29 @@ static int lapic_get_regs(struct kic_lapic *l, void __user *argp)
 
 static int lapic_set_regs(struct kic_vcpu *vcpu, void __user *argp)
 {
+	const struct kic_x86 *x86 = kic_x86(vcpu->kic);
 	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_lapic_state *s;
 	bool kick;
+	u32 *id;
 
 	s = memdup_user(argp, sizeof(*s));
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	id = (u32 *)&s->regs[KIC_APIC_ID];
 	spin_lock_irq(&l->lock);
+	if (lapic_x2apic(l) && !READ_ONCE(x86->strict)) {
+		/* As KVM: the x2APIC ID is the vCPU's, and KVM's layout. */
+		if (READ_ONCE(x86->x2apic_format) && *id != vcpu->index) {
+			spin_unlock_irq(&l->lock);
+			kfree(s);
+			return -EINVAL;
+		}
+		if (lapic_shifted_x2apic_id(vcpu))
+			*id >>= 24;
+	}
 	memcpy(l->regs, s->regs, sizeof(l->regs));
+	WRITE_ONCE(l->arb_prio, 0);
 	/* Restored vectors come from no route we know of. */
 	lapic_forget_gsis(l);
 	/* Read-only registers keep their values. */
@@ -417,6 +461,7 @@ static int lapic_set_regs(struct kic_vcpu *vcpu, void __user *argp)
 	kick = lapic_deliverable(l) >= 0 || lapic_has_events(l);
 	spin_unlock_irq(&l->lock);
 	kfree(s);
+	kic_apic_map_update(vcpu->kic);
 	/* LVT0 may just have let the PIC through. */
 	if (kick || lapic_extint_pending(vcpu))
 		kic_vcpu_kick(vcpu);
@@ -550,17 +595,48 @@ static int lapic_get_state(struct kic_lapic *l, void __user *argp)
 }
 
 /*
- * IA32_APIC_BASE writes, with the transitions the SDM allows (11.12.5):
- * x2APIC is entered from xAPIC only, and left for disabled only.
+ * What an IA32_APIC_BASE write does to the ID registers.  KVM (a VMM's
+ * KVM_SET_MSRS): any transition; enabling the APIC sets the xAPIC ID to
+ * the vCPU index, entering x2APIC mode sets the x2APIC ID and LDR, and
+ * leaving it changes nothing.  The SDM (KVM_IRQCHIP_CAP_X86_STRICT,
+ * 11.12.5): x2APIC is entered from xAPIC only and left for disabled only,
+ * and leaving it resets the xAPIC ID, LDR and DFR.
  */
+static int lapic_apic_base_ids(struct kic_lapic *l, u32 index, bool strict,
+			       u64 base)
+{
+	bool was_x2apic = lapic_x2apic(l);
+	bool was_enabled = l->apic_base & KIC_APIC_BASE_ENABLE;
+	bool x2apic = base & KIC_APIC_BASE_X2APIC;
+	bool enabled = base & KIC_APIC_BASE_ENABLE;
+
+	lockdep_assert_held(&l->lock);
+	if (strict) {
+		if ((was_x2apic && !x2apic && enabled) ||
+		    (!was_enabled && x2apic))
+			return -EINVAL;
+		if (!x2apic && was_x2apic)
+			lapic_reset_xapic_ids(l, index);
+	} else if (enabled && !was_enabled) {
+		lapic_set(l, KIC_APIC_ID, index << 24);
+	}
+	if (x2apic && !was_x2apic) {
+		lapic_set(l, KIC_APIC_ID, index);
+		lapic_set(l, KIC_APIC_LDR, lapic_x2apic_ldr(index));
+	}
+	l->apic_base = base;
+	return 0;
+}
+
+/* IA32_APIC_BASE writes: see lapic_apic_base_ids(). */
 static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 {
 	const u64 flags = KIC_APIC_BASE_BSP | KIC_APIC_BASE_X2APIC |
 			  KIC_APIC_BASE_ENABLE;
 	struct kic_lapic *l = kic_vcpu_lapic(vcpu);
 	struct kvm_irqchip_x86_vcpu_state st;
-	bool was_x2apic, was_enabled, x2apic, enabled, kick;
-	int i;
+	bool x2apic, enabled, kick;
+	int i, r;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
@@ -575,23 +651,17 @@ static int lapic_set_state(struct kic_vcpu *vcpu, void __user *argp)
 		return -EINVAL;
 
 	spin_lock_irq(&l->lock);
-	was_x2apic = lapic_x2apic(l);
-	was_enabled = l->apic_base & KIC_APIC_BASE_ENABLE;
-	if ((was_x2apic && !x2apic && enabled) ||
-	    (!was_enabled && x2apic)) {
+	r = lapic_apic_base_ids(l, vcpu->index,
+				READ_ONCE(kic_x86(vcpu->kic)->strict),
+				st.apic_base);
+	if (r) {
 		spin_unlock_irq(&l->lock);
-		return -EINVAL;
-	}
-	l->apic_base = st.apic_base;
-	if (x2apic && !was_x2apic) {
-		lapic_set(l, KIC_APIC_ID, vcpu->index);
-		lapic_set(l, KIC_APIC_LDR, lapic_x2apic_ldr(vcpu->index));
-	} else if (!x2apic && was_x2apic) {
-		lapic_reset_xapic_ids(l, vcpu->index);
+		return r;
 	}
 	lapic_sync_match(l);
 	kick = lapic_deliverable(l) >= 0;
 	spin_unlock_irq(&l->lock);
+	kic_apic_map_update(vcpu->kic);
 	/* A disabled APIC passes the PIC through. */
 	if (kick || lapic_extint_pending(vcpu))
 		kic_vcpu_kick(vcpu);
@@ -613,7 +683,7 @@ long kic_lapic_ioctl(struct kic_vcpu *vcpu, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_GET_LAPIC:
-		return lapic_get_regs(l, argp);
+		return lapic_get_regs(vcpu, argp);
 	case KVM_SET_LAPIC:
 		return lapic_set_regs(vcpu, argp);
 	case KVM_IRQCHIP_VCPU_ACK:

@@ -37,11 +37,16 @@ static int kic_x86_init(struct kic *kic)
 		if (!kic->vcpus[i]->arch)
 			goto err;
 	}
+	x86->vector_hashing = READ_ONCE(kic_vector_hashing);
 	x86->ioapic = kic_ioapic_alloc(kic);
 	x86->pic = kic_pic_alloc(kic);
 	if (!x86->ioapic || !x86->pic)
 		goto err;
 	kic->model = x86;
+	if (kic_apic_map_init(kic)) {
+		kic->model = NULL;
+		goto err;
+	}
 	return 0;
 err:
 	kic_pic_free(x86->pic);
@@ -65,6 +70,7 @@ static void kic_x86_destroy(struct kic *kic)
 	u32 i;
 
 	kic_kvm_bridge_detach(kic);
+	kic_apic_map_free(kic);
 	kic_pic_free(x86->pic);
 	kic_ioapic_free(x86->ioapic);
 	for (i = 0; i < kic->nr_vcpus; i++)
@@ -80,6 +86,7 @@ static int kic_x86_check_extension(long cap)
 		return KVM_X2APIC_API_USE_32BIT_IDS |
 		       KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	case KVM_IRQCHIP_CAP_X86_EXT_DEST_ID:
+	case KVM_IRQCHIP_CAP_X86_STRICT:
 		return 1;
 	case KVM_IRQCHIP_CAP_KVM_BRIDGE:
 		return kic_kvm_bridge_present();
@@ -95,23 +102,34 @@ static int kic_x86_enable_cap(struct kic *kic, const struct kvm_enable_cap *cap)
 	struct kic_x86 *x86 = kic->model;
 
 	lockdep_assert_held(&kic->lock);
-	if (cap->args[1] || cap->args[2] || cap->args[3])
-		return -EINVAL;
 
-	switch (cap->cap) {
-	case KVM_CAP_X2APIC_API:
+	/*
+	 * KVM's own capability keeps KVM's rules: args[1..3] are ignored
+	 * (strict instances refuse them) and a flag, once set, stays set.
+	 */
+	if (cap->cap == KVM_CAP_X2APIC_API) {
 		if (cap->args[0] & ~x2apic_api)
 			return -EINVAL;
-		WRITE_ONCE(x86->x2apic_format,
-			   !!(cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS));
-		WRITE_ONCE(x86->broadcast_quirk_off,
-			   !!(cap->args[0] &
-			      KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK));
-		return 0;
-	case KVM_IRQCHIP_CAP_X86_EXT_DEST_ID:
-		if (cap->args[0] > 1)
+		if (READ_ONCE(x86->strict) &&
+		    (cap->args[1] || cap->args[2] || cap->args[3]))
 			return -EINVAL;
+		if (cap->args[0] & KVM_X2APIC_API_USE_32BIT_IDS)
+			WRITE_ONCE(x86->x2apic_format, true);
+		if (cap->args[0] & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+			WRITE_ONCE(x86->broadcast_quirk_off, true);
+		return 0;
+	}
+
+	/* Ours are 0 or 1 in args[0], the rest 0, so they can grow. */
+	if (cap->args[0] > 1 || cap->args[1] || cap->args[2] || cap->args[3])
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_IRQCHIP_CAP_X86_EXT_DEST_ID:
 		WRITE_ONCE(x86->ext_dest_id, cap->args[0]);
+		return 0;
+	case KVM_IRQCHIP_CAP_X86_STRICT:
+		WRITE_ONCE(x86->strict, cap->args[0]);
+		kic->resample_needs_line = cap->args[0];
 		return 0;
 	default:
 		return -EINVAL;
@@ -149,8 +167,20 @@ static int kic_x86_route_setup(struct kic *kic,
 		r->msi.data = ue->u.msi.data;
 		r->msi.devid = ue->u.msi.devid;
 		return kic_x86_msi_check(kic->model, r->msi.address_hi);
+	case KVM_IRQ_ROUTING_HV_SINT:
+		/*
+		 * No Hyper-V SynIC here: the route is kept as KVM keeps it,
+		 * so a VMM's table loads unchanged, and delivers what KVM's
+		 * does without an active SynIC: nothing.
+		 */
+		r->hv_sint.vcpu = ue->u.hv_sint.vcpu;
+		r->hv_sint.sint = ue->u.hv_sint.sint;
+		return 0;
 	default:
-		/* No S390 adapters, no Hyper-V SynIC, no Xen event channels. */
+		/*
+		 * No S390 adapters; no Xen event channels, which KVM as
+		 * Debian builds it (no CONFIG_KVM_XEN) refuses too.
+		 */
 		return -EINVAL;
 	}
 }
@@ -208,6 +238,9 @@ static int kic_x86_deliver(struct kic *kic, const struct kic_route *r,
 			kic_x86_set_pin(kic, r, src, 0, how);
 		return ret;
 	}
+	case KVM_IRQ_ROUTING_HV_SINT:
+		/* KVM's answer without an active SynIC: refused. */
+		return level ? -EINVAL : -1;
 	default:
 		return -ENXIO;
 	}
@@ -217,12 +250,16 @@ static int kic_x86_signal_msi(struct kic *kic, const struct kvm_msi *msi)
 {
 	int r;
 
-	/* A refused message is counted like one refused on a route. */
+	/*
+	 * A refused message is counted like one refused on a route.  KVM
+	 * hands its -1 (nothing could take the message) to userspace as is:
+	 * -EPERM.
+	 */
 	r = kic_x86_deliver_msi(kic, KIC_NO_GSI, msi->address_lo,
 				msi->address_hi, msi->data, false);
 	if (r == -EINVAL)
 		return r;
-	return r < 0 ? 0 : r;
+	return r < 0 ? -EPERM : r;
 }
 
 /* KVM_CREATE_IRQCHIP's table: GSI 0-15 to both controllers, 16-23 IOAPIC. */

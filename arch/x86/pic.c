@@ -3,7 +3,8 @@
  * kvm-irqchip x86 model: the PC's two cascaded 8259A PICs (the slave's INT
  * drives the master's IR2) and the PIIX edge/level control registers (ELCR)
  * at ports 0x4d0 and 0x4d1.  The master's INT is an ExtINT for the LAPIC
- * of vCPU 0, which takes the vector with kic_pic_ack().
+ * of the vCPUs that pass PIC interrupts through (vCPU 0 at reset), which
+ * take the vector with kic_pic_ack().
  *
  * Behaviour follows KVM's 8259 emulation case for case, quirks included,
  * since a VMM moves the state between KVM and us as struct kvm_pic_state:
@@ -273,22 +274,30 @@ static int pic_drive_pin(struct kvm_pic_state *c, u8 pin, bool level)
 }
 
 /*
- * Whether INT reaches a vCPU.  KVM asks every vCPU; only vCPU 0 can say yes
- * here (see kic_lapic_accepts_pic()), so it is the only one asked.
+ * The vCPU INT reaches, as KVM finds it: the first whose LAPIC passes PIC
+ * interrupts through (kic_lapic_accepts_pic()), or NULL.
  */
-static bool pic_target_accepts(struct kic_pic *pic)
+static struct kic_vcpu *pic_target(struct kic_pic *pic)
 {
-	return kic_lapic_accepts_pic(pic->kic->vcpus[0]);
+	struct kic *kic = pic->kic;
+	u32 i;
+
+	for (i = 0; i < kic->nr_vcpus; i++)
+		if (kic_lapic_accepts_pic(kic->vcpus[i]))
+			return kic->vcpus[i];
+	return NULL;
 }
 
 /*
  * Must run after anything that may change what the chips present: passes
  * a slave request to the master's IR2 as a pulse, then sets the master's
- * INT and, if it rises, kicks vCPU 0 to come and acknowledge it.
+ * INT and, if it rises, kicks the vCPU it reaches to come and acknowledge
+ * it.
  */
 static void pic_update(struct kic_pic *pic)
 {
 	struct kvm_pic_state *master = &pic->chip[PIC_MASTER];
+	struct kic_vcpu *target;
 	bool level, rose;
 
 	lockdep_assert_held(&pic->lock);
@@ -299,8 +308,9 @@ static void pic_update(struct kic_pic *pic)
 	level = pic_chip_pending(pic, PIC_MASTER) >= 0;
 	rose = level && !pic->output;
 	WRITE_ONCE(pic->output, level);
-	if (rose && pic_target_accepts(pic))
-		kic_vcpu_kick(pic->kic->vcpus[0]);
+	target = rose ? pic_target(pic) : NULL;
+	if (target)
+		kic_vcpu_kick(target);
 }
 
 /*
@@ -337,7 +347,7 @@ static void pic_intack(struct kic_pic *pic, unsigned int n, u8 pin)
 /*
  * ICW1 restarts initialisation.  As KVM: IRR keeps its level-triggered
  * bits; ISR is kept except at the pins whose edge request is dropped, and
- * there only when vCPU 0 takes PIC interrupts (each is reported); irq_base,
+ * there only when some vCPU takes PIC interrupts (each is reported); irq_base,
  * poll and rotate_on_auto_eoi survive; the output is not re-evaluated.
  */
 static void pic_icw1(struct kic_pic *pic, unsigned int n, u8 val)
@@ -360,7 +370,7 @@ static void pic_icw1(struct kic_pic *pic, unsigned int n, u8 val)
 	}
 	c->init_state = PIC_INIT_ICW2;
 
-	if (!pic_target_accepts(pic))
+	if (!pic_target(pic))
 		return;
 	for (pin = 0; pin < KIC_PIC_PINS; pin++)
 		if (dropped & BIT(pin))
@@ -611,7 +621,7 @@ bool kic_pic_output(struct kic_pic *pic)
  * kic_pic_ack() - the CPU's interrupt acknowledge cycle
  * @pic: the PICs
  *
- * Any context; call without vCPU 0's LAPIC lock.  Moves the best pending
+ * Any context; call without the acknowledging vCPU's LAPIC lock.  Moves the best pending
  * request to ISR (through the cascade when the master picks IR2), ends it
  * at once in auto-EOI mode, and re-evaluates the output.
  *
@@ -744,7 +754,7 @@ void kic_pic_update(struct kic_pic *pic)
  *	included); the line sources are not part of it and are kept
  *
  * Any context.  The output is re-evaluated afterwards for any @chip, as
- * KVM re-evaluates it on every KVM_SET_IRQCHIP, and vCPU 0 is kicked if it
+ * KVM re-evaluates it on every KVM_SET_IRQCHIP, and its vCPU is kicked if it
  * rises.
  *
  * Return: 0, or -EINVAL for another @chip (nothing stored).

@@ -7,7 +7,7 @@
  * lapic.c    is the presentation state of one vCPU (IRR/ISR/TMR, TPR/PPR);
  * ioapic.c   is the I/O APIC: 24 pins turned into APIC bus messages;
  * pic.c      is the pair of cascaded 8259As, whose output is ExtINT to the
- *            LAPIC of vCPU 0;
+ *            LAPICs that pass it through (vCPU 0's at reset);
  * model.c    ties them into struct kic_model_ops.
  *
  * Lock order: the IOAPIC or PIC lock, then a LAPIC's lock.  Neither pin
@@ -18,6 +18,8 @@
 #define _KVM_IRQCHIP_ARCH_X86_H
 
 #include <linux/bits.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/kvm.h>
@@ -78,6 +80,8 @@ struct kic_ioapic;
 struct kic_pic;
 struct kic_kvm_bridge;
 
+struct kic_apic_map;
+
 /**
  * struct kic_x86 - the x86 model of one instance
  * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS: MSI address_hi[31:8] are
@@ -85,6 +89,14 @@ struct kic_kvm_bridge;
  * @broadcast_quirk_off: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK
  * @ext_dest_id: KVM_IRQCHIP_CAP_X86_EXT_DEST_ID: address bits 11:5 are
  *	destination ID bits 14:8
+ * @strict: KVM_IRQCHIP_CAP_X86_STRICT: the SDM's rules where KVM 6.1 has
+ *	its own (Documentation/virt/kvm-irqchip/api.rst, section 6)
+ * @vector_hashing: lowest-priority arbitration by vector hashing (KVM's
+ *	default) rather than by arbitration priority; the module parameter's
+ *	value when the instance was created
+ * @map: the APIC map of the KVM-compatible bus (apic_map.c), or NULL when
+ *	it could not be allocated; RCU-protected
+ * @map_lock: serializes rebuilding @map
  * @ioapic: the I/O APIC (ioapic.c), for the instance's lifetime
  * @pic: the two 8259As (pic.c), for the instance's lifetime
  * @bridge: the KVM VM whose LAPICs take the interrupts (kvm_bridge.c), or
@@ -97,6 +109,10 @@ struct kic_x86 {
 	bool x2apic_format;
 	bool broadcast_quirk_off;
 	bool ext_dest_id;
+	bool strict;
+	bool vector_hashing;
+	struct kic_apic_map __rcu *map;
+	struct mutex map_lock;	/* see apic_map.c */
 	struct kic_ioapic *ioapic;
 	struct kic_pic *pic;
 	struct kic_kvm_bridge *bridge;
@@ -124,11 +140,14 @@ static inline struct kic_x86 *kic_x86(struct kic *kic)
  * @init: latched INITs
  * @sipi: latched SIPIs
  * @sipi_vector: vector of the last SIPI
+ * @arb_prio: lowest-priority messages offered to this LAPIC since its
+ *	state was last set: KVM's arbitration priority, used when vector
+ *	hashing is off
  * @match: what destination matching reads without @lock: written under
- *	@lock with WRITE_ONCE() whenever ID, LDR, DFR or APIC base change
- * @match.id: xAPIC or x2APIC ID
- * @match.ldr: logical destination (xAPIC: LDR[31:24]; x2APIC: all 32 bits)
- * @match.cluster: xAPIC DFR says cluster model
+ *	@lock with WRITE_ONCE() whenever ID, LDR, DFR, SVR or APIC base change
+ * @match.id: the ID register (x2APIC: the ID; xAPIC: the ID in 31:24)
+ * @match.ldr: the LDR register
+ * @match.dfr: the DFR register
  * @match.x2apic: x2APIC mode
  * @match.enabled: APIC hardware-enabled (APIC base bit 11)
  * @match.sw_enabled: SVR bit 8
@@ -142,10 +161,11 @@ struct kic_lapic {
 	u32 regs[KVM_APIC_REG_SIZE / 4];
 	u64 apic_base;
 	u32 nmi, smi, init, sipi, sipi_vector;
+	u32 arb_prio;
 	struct {
 		u32 id;
 		u32 ldr;
-		bool cluster;
+		u32 dfr;
 		bool x2apic;
 		bool enabled;
 		bool sw_enabled;
@@ -162,6 +182,20 @@ void kic_x86_msi_decode(const struct kic_x86 *x86, u32 address_lo,
 /* apic_bus.c */
 int kic_apic_bus_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 			 unsigned long *dest_map);
+int kic_apic_bus_accept(struct kic *kic, u32 i, const struct kic_apic_irq *irq,
+			unsigned long *dest_map);
+bool kic_apic_kvm_match(const struct kic_x86 *x86, u32 index,
+			const struct kic_lapic *l, const struct kic_apic_irq *irq);
+int kic_apic_kvm_slow(struct kic *kic, struct kic_apic_irq *irq,
+		      unsigned long *dest_map);
+
+/* apic_map.c */
+extern bool kic_vector_hashing;
+int kic_apic_map_init(struct kic *kic);
+void kic_apic_map_update(struct kic *kic);		/* may sleep */
+void kic_apic_map_free(struct kic *kic);
+bool kic_apic_map_deliver(struct kic *kic, const struct kic_apic_irq *irq,
+			  unsigned long *dest_map, int *r);
 
 /* kvm_bridge.c, built where KVM exports what it needs */
 #ifdef KIC_KVM_BRIDGE
@@ -239,7 +273,7 @@ void kic_ioapic_set_state(struct kic_ioapic *ioapic,
 			  const struct kvm_ioapic_state *state);
 
 /*
- * pic.c: any context; the PIC's INTR output goes to vCPU 0.  kic_pic_ack()
+ * pic.c: any context; the PIC's INTR output goes to the vCPUs that take it.  kic_pic_ack()
  * without vCPU 0's LAPIC lock.
  */
 struct kic_pic *kic_pic_alloc(struct kic *kic);		/* may sleep */

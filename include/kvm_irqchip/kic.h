@@ -81,6 +81,8 @@ struct kic_stats {
  * @acks.lock: serialises changes to both lists
  * @acks.resamplers: struct kic_resampler, one per GSI with resampling irqfds
  * @acks.eoifds: struct kic_eoifd
+ * @resample_needs_line: refuse KVM_IRQFD_FLAG_RESAMPLE on a GSI without a
+ *	line entry (KVM accepts it; set by a model's strict mode, under @lock)
  * @wq: this instance's workqueue: slow-path injection, irqfd shutdown
  * @stats: per-CPU counters
  * @id: module-wide instance number, in trace records and debugfs names
@@ -102,6 +104,7 @@ struct kic {
 		struct list_head resamplers;
 		struct list_head eoifds;
 	} acks;
+	bool resample_needs_line;
 	struct workqueue_struct *wq;
 	struct kic_stats __percpu *stats;
 	u32 id;

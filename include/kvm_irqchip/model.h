@@ -70,6 +70,9 @@ enum kic_src {
  * @msi.devid: requester (device) ID, valid with KVM_MSI_VALID_DEVID
  * @xics: KVM_IRQ_ROUTING_KIC_XICS: a pseries interrupt source
  * @xics.irq: its global interrupt number (BUID << 10 | source)
+ * @hv_sint: KVM_IRQ_ROUTING_HV_SINT (x86): kept as KVM keeps it
+ * @hv_sint.vcpu: the Hyper-V VP index
+ * @hv_sint.sint: the synthetic interrupt source
  */
 struct kic_route {
 	u32 gsi;
@@ -89,6 +92,10 @@ struct kic_route {
 		struct {
 			u32 irq;
 		} xics;
+		struct {
+			u32 vcpu;
+			u32 sint;
+		} hv_sint;
 	};
 };
 

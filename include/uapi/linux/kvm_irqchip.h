@@ -42,6 +42,11 @@
 /* Version of the ABI described here. */
 #define KVM_IRQCHIP_CAP_ABI_VERSION	(KVM_IRQCHIP_CAP_BASE + 2)
 #define KVM_IRQCHIP_ABI_VERSION		1
+/*
+ * x86: the SDM's rules where KVM 6.1 has quirks of its own (args[0] 1 on,
+ * 0 off; off by default).  api.rst section 6 lists what changes.
+ */
+#define KVM_IRQCHIP_CAP_X86_STRICT	(KVM_IRQCHIP_CAP_BASE + 4)
 
 /**
  * struct kvm_irqchip_create - argument of KVM_IRQCHIP_CREATE

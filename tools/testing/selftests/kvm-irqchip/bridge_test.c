@@ -376,6 +376,7 @@ TEST_F(bridge, level_entry_to_sw_disabled_lapic_is_not_stuck)
 		0x2ull << 56 | 1ull << 11,	/* logical: LDR bit 1 */
 		0xffull << 56 | 1ull << 11 | 1ull << 8,	/* logical broadcast, lowest */
 	};
+	const struct pair pp = { self->kic, &self->kvm, &self->ref }, *p = &pp;
 	int32_t st;
 
 	ASSERT_EQ(0, set_routing(self->kic, &e, 1));
@@ -391,10 +392,8 @@ TEST_F(bridge, level_entry_to_sw_disabled_lapic_is_not_stuck)
 
 		ASSERT_EQ(0, irq_line_status(self->kic, 5, 1, &st));
 		EXPECT_EQ(0, st);
-		EXPECT_EQ(0, same_as_kvm(_metadata, &(struct pair){ self->kic, &self->kvm,
-								      &self->ref },
-					 lo, msi_data(0x61, k == 2 ? DM_LOWEST : DM_FIXED,
-						      true)));
+		EXPECT_EQ(0, same_as_kvm(_metadata, p, lo,
+					 msi_data(0x61, k == 2 ? DM_LOWEST : DM_FIXED, true)));
 		ASSERT_EQ(0, xioctl(self->kic, KVM_GET_IRQCHIP, &chip));
 		EXPECT_EQ(0ull, chip.chip.ioapic.redirtbl[5].bits & REMOTE_IRR) {
 			TH_LOG("entry %u: remote IRR set with nobody to EOI it", k);

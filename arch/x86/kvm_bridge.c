@@ -6,37 +6,53 @@
  * instead of to its own vCPU endpoints.  The routing table, irqfds, the
  * IOAPIC and the PICs stay here; only the last step, the APIC bus, changes.
  *
- * KVM exports no "deliver this MSI" function, but it exports
- * kvm_apic_send_ipi(), which sends an ICR-encoded message from a LAPIC
- * through KVM's own delivery (its APIC map, lowest-priority arbitration,
- * posted interrupts, the vCPU kick), and kvm_apic_match_dest(), its own
- * destination test.  A message goes:
- *  - as one IPI without shorthand from vCPU 0's LAPIC, when the destination
- *    is neither a broadcast nor wider than the source's ID format: KVM then
- *    decides the destination with the same map and the same rules as for
- *    an MSI (the sender only matters for broadcasts and for the quirk that
- *    reads an MSI to 0xff as an x2APIC broadcast);
- *  - otherwise as self-IPIs to each LAPIC kvm_apic_match_dest() accepts as
- *    the destination of an MSI (no sender), so the quirk applies as it does
- *    to a KVM_SIGNAL_MSI.  Where such a message arbitrates (a logical
- *    lowest-priority broadcast, a physical broadcast with the redirection
- *    hint, and the hint on a non-vectored mode, which an ICR cannot carry)
- *    it goes to the (vector mod n)-th hardware-enabled match, as KVM's
- *    vector hashing, without KVM's software-enable filter, which no export
- *    reveals, and in its own delivery mode.
- * The count returned (an IOAPIC level entry's remote IRR needs it) is the
- * number of hardware-enabled LAPICs matching, 1 for lowest priority.  An
- * irqfd's message, whose count nobody reads, skips that walk when KVM's
- * map decides; it counts as one delivery.
+ * KVM exports no "deliver this MSI" function and nothing that returns what
+ * its delivery reached.  It exports kvm_apic_send_ipi(), which sends an
+ * ICR-encoded message from a LAPIC through KVM's own delivery (posted
+ * interrupts, the vCPU kick), and kvm_apic_match_dest(), its destination
+ * test; its APIC map (struct kvm_apic_map) and each vCPU's APIC base are in
+ * public headers.  The bridge therefore decides as KVM 6.1's
+ * kvm_irq_delivery_to_apic() does for an MSI, from the same state:
+ *  - KVM's map path, read from KVM's own map (kic_kvm_map_dest()), else
+ *  - its slow path: every hardware-enabled LAPIC kvm_apic_match_dest()
+ *    accepts; an arbitrating message (lowest priority, or the redirection
+ *    hint; a physical broadcast only with the hint) goes to the
+ *    (vector mod n)-th of the n software-enabled ones, KVM's vector hashing;
+ * and hands the message to each LAPIC so reached as a self-IPI, whose
+ * delivery KVM does not decide again.  The count returned (KVM_SIGNAL_MSI,
+ * KVM_IRQ_LINE_STATUS, an IOAPIC level entry's remote IRR) is that of the
+ * LAPICs that accept, as __apic_accept_irq() says: a fixed or
+ * lowest-priority vector only where the LAPIC is software-enabled, ExtINT
+ * nowhere, the other modes everywhere.
+ *
+ * Software-enable (SVR bit 8) is the one input no export and no public
+ * struct shows.  It is read through KVM's own accessors: for a LAPIC in
+ * x2APIC mode the SVR MSR through kvm_get_msr_common() (exported); in xAPIC
+ * mode the SVR through the LAPIC's MMIO read handler, the kvm_io_device
+ * that follows the MMIO base at the head of KVM's struct kvm_lapic
+ * (struct kic_kvm_lapic_head: the one layout the bridge assumes, the same
+ * since KVM's first LAPIC).  The head is checked before its handler is
+ * first called (kic_kvm_lapic_check()); a LAPIC whose head does not check
+ * counts as software-enabled, the bridge's answer before it read SVR.
+ *
+ * An irqfd's message, whose count nobody reads, skips all of this when
+ * KVM's map decides: it goes as one IPI from vCPU 0's LAPIC, and KVM
+ * decides with the same map and rules as for an MSI (the sender only
+ * matters for broadcasts and for the quirk that reads an MSI to 0xff as an
+ * x2APIC broadcast, both of which stay on the path above); it counts as
+ * one delivery.
  *
  * KVM's functions are reached through symbol_get(), so the module neither
  * needs kvm.ko loaded nor pins it unless a bridge exists; KVM delivery is
- * safe with interrupts off (KVM's own irqfd wakeup uses it).
+ * safe with interrupts off (KVM's own irqfd wakeup uses it), and so are the
+ * two SVR reads, which take no lock.
  *
  * LOCKING
- *   None of its own: the bridge is fixed at creation and read-only after.
- *   KVM's APIC map is RCU-protected inside KVM; kvm_get_vcpu() is safe in
- *   any context.
+ *   None of its own: the bridge is fixed at creation and read-only after,
+ *   but for lapic_ops, set once from any context to the one value a check
+ *   finds (a race sets the same value twice).  KVM's APIC map is
+ *   RCU-protected inside KVM and read under rcu_read_lock();
+ *   kvm_get_vcpu() is safe in any context.
  * LIFETIME
  *   The bridge holds a reference on the struct kvm (kvm_get_kvm) and on the
  *   exporting module (symbol_get) from creation to the instance's
@@ -46,7 +62,9 @@
 #include <linux/file.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
+#include <kvm/iodev.h>
 
 #include <kvm_irqchip/kic.h>
 #include <kvm_irqchip/vcpu.h>
@@ -54,7 +72,6 @@
 #include "x86.h"
 
 /* ICR fields, as kvm_apic_send_ipi() decodes them (SDM 11.6.1). */
-#define ICR_VECTOR		GENMASK(7, 0)
 #define ICR_DM_SHIFT		8
 #define ICR_DEST_LOGICAL	BIT(11)
 #define ICR_ASSERT		BIT(14)
@@ -62,20 +79,53 @@
 #define ICR_SHORT_SELF		BIT(18)
 #define ICR_XAPIC_DEST_SHIFT	24
 
+/* KVM 6.1's LAPIC version register, low byte (lapic.c's APIC_VERSION) */
+#define KIC_KVM_APIC_VERSION	0x14
+
+/**
+ * struct kic_kvm_lapic_head - how KVM's struct kvm_lapic begins
+ * @base_address: the MMIO base, vCPU's APIC base & MSR_IA32_APICBASE_BASE
+ * @dev: the MMIO device; its read handler reads the LAPIC's registers
+ *
+ * KVM's lapic.h is private; these two members have opened the struct since
+ * KVM had a LAPIC, and kic_kvm_lapic_check() checks them before use.
+ */
+struct kic_kvm_lapic_head {
+	unsigned long base_address;
+	struct kvm_io_device dev;
+};
+
 /**
  * struct kic_kvm_bridge - an instance's hold on a KVM VM
  * @kvm: the VM, referenced
  * @send_ipi: kvm_apic_send_ipi()
  * @match_dest: kvm_apic_match_dest()
+ * @get_msr: kvm_get_msr_common()
  * @put_kvm: kvm_put_kvm()
+ * @lapic_ops: KVM's LAPIC MMIO handlers, once a LAPIC's head checked
  */
 struct kic_kvm_bridge {
 	struct kvm *kvm;
 	void (*send_ipi)(struct kvm_lapic *apic, u32 icr_low, u32 icr_high);
 	bool (*match_dest)(struct kvm_vcpu *vcpu, struct kvm_lapic *source,
 			   int shorthand, unsigned int dest, int dest_mode);
+	int (*get_msr)(struct kvm_vcpu *vcpu, struct msr_data *msr);
 	void (*put_kvm)(struct kvm *kvm);
+	const struct kvm_io_device_ops *lapic_ops;
 };
+
+static void kic_kvm_bridge_put_symbols(struct kic_kvm_bridge *b)
+{
+	/* symbol_put() of one not got would underflow: put what we hold */
+	if (b->put_kvm)
+		symbol_put(kvm_put_kvm);
+	if (b->match_dest)
+		symbol_put(kvm_apic_match_dest);
+	if (b->send_ipi)
+		symbol_put(kvm_apic_send_ipi);
+	if (b->get_msr)
+		symbol_put(kvm_get_msr_common);
+}
 
 /**
  * kic_kvm_bridge_attach() - attach an instance to a KVM VM
@@ -105,9 +155,10 @@ int kic_kvm_bridge_attach(struct kic *kic, int vm_fd)
 	b->put_kvm = symbol_get(kvm_put_kvm);
 	b->match_dest = symbol_get(kvm_apic_match_dest);
 	b->send_ipi = symbol_get(kvm_apic_send_ipi);
+	b->get_msr = symbol_get(kvm_get_msr_common);
 	r = -ENODEV;
 	if (!is_kvm || !get_kvm || !b->put_kvm || !b->match_dest ||
-	    !b->send_ipi)
+	    !b->send_ipi || !b->get_msr)
 		goto err_symbols;
 
 	f = fdget(vm_fd);
@@ -139,17 +190,11 @@ int kic_kvm_bridge_attach(struct kic *kic, int vm_fd)
 err_fdput:
 	fdput(f);
 err_symbols:
-	/* symbol_put() of one not got would underflow: put what we hold */
 	if (is_kvm)
 		symbol_put(file_is_kvm);
 	if (get_kvm)
 		symbol_put(kvm_get_kvm);
-	if (b->put_kvm)
-		symbol_put(kvm_put_kvm);
-	if (b->match_dest)
-		symbol_put(kvm_apic_match_dest);
-	if (b->send_ipi)
-		symbol_put(kvm_apic_send_ipi);
+	kic_kvm_bridge_put_symbols(b);
 	kfree(b);
 	return r;
 }
@@ -168,17 +213,81 @@ void kic_kvm_bridge_detach(struct kic *kic)
 	if (!b)
 		return;
 	b->put_kvm(b->kvm);
-	symbol_put(kvm_put_kvm);
-	symbol_put(kvm_apic_match_dest);
-	symbol_put(kvm_apic_send_ipi);
+	kic_kvm_bridge_put_symbols(b);
 	kic_x86(kic)->bridge = NULL;
 	kfree(b);
 }
 
+/* kvm_apic_present(): an in-kernel LAPIC, hardware-enabled */
 static bool kic_kvm_apic_enabled(struct kvm_vcpu *vcpu)
 {
 	return vcpu->arch.apic &&
 	       (READ_ONCE(vcpu->arch.apic_base) & MSR_IA32_APICBASE_ENABLE);
+}
+
+/*
+ * Is @vcpu's LAPIC head as struct kic_kvm_lapic_head says: the MMIO base
+ * where the vCPU's APIC base puts it, and a read handler that reads KVM's
+ * LAPIC version?  Remembers the handlers when it is.
+ */
+static bool kic_kvm_lapic_check(struct kic_kvm_bridge *b,
+				struct kvm_vcpu *vcpu, u64 apic_base)
+{
+	struct kic_kvm_lapic_head *h = (void *)vcpu->arch.apic;
+	const struct kvm_io_device_ops *ops = READ_ONCE(h->dev.ops);
+	unsigned long base = READ_ONCE(h->base_address);
+	u32 lvr;
+
+	if (base != (apic_base & MSR_IA32_APICBASE_BASE) || !ops ||
+	    !ops->read || ops->read(vcpu, &h->dev, base + APIC_LVR, 4, &lvr) ||
+	    GET_APIC_VERSION(lvr) != KIC_KVM_APIC_VERSION) {
+		pr_warn_once("kvm-irqchip: KVM's LAPIC is not laid out as expected; the KVM bridge takes every LAPIC for software-enabled\n");
+		return false;
+	}
+	WRITE_ONCE(b->lapic_ops, ops);
+	return true;
+}
+
+/*
+ * Is @vcpu's (hardware-enabled) LAPIC software-enabled?  KVM's own register
+ * reads, which take no lock; true when the LAPIC cannot be read.
+ */
+static bool kic_kvm_sw_enabled(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu)
+{
+	struct kic_kvm_lapic_head *h = (void *)vcpu->arch.apic;
+	u64 apic_base = READ_ONCE(vcpu->arch.apic_base);
+	struct msr_data msr = {
+		.host_initiated = true,
+		.index = APIC_BASE_MSR + (APIC_SPIV >> 4),
+	};
+	u32 svr;
+
+	if (apic_base & X2APIC_ENABLE) {
+		if (b->get_msr(vcpu, &msr))
+			return true;
+		return msr.data & APIC_SPIV_APIC_ENABLED;
+	}
+	if (READ_ONCE(h->dev.ops) != READ_ONCE(b->lapic_ops) &&
+	    !kic_kvm_lapic_check(b, vcpu, apic_base))
+		return true;
+	if (kvm_iodevice_read(vcpu, &h->dev,
+			      READ_ONCE(h->base_address) + APIC_SPIV, 4, &svr))
+		return true;
+	return svr & APIC_SPIV_APIC_ENABLED;
+}
+
+static bool kic_kvm_vectored(u8 dm)
+{
+	return dm == KIC_APIC_DM_FIXED || dm == KIC_APIC_DM_LOWEST;
+}
+
+/* __apic_accept_irq(): does @vcpu's (hardware-enabled) LAPIC take @dm? */
+static bool kic_kvm_accepts(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu,
+			    u8 dm)
+{
+	if (kic_kvm_vectored(dm))
+		return kic_kvm_sw_enabled(b, vcpu);
+	return dm != KIC_APIC_DM_EXTINT;
 }
 
 static u32 kic_kvm_icr(const struct kic_apic_irq *irq, u8 dm)
@@ -214,11 +323,154 @@ static void kic_kvm_send_map(struct kic_kvm_bridge *b, struct kvm_vcpu *src,
 		    x2apic_src ? irq->dest : irq->dest << ICR_XAPIC_DEST_SHIFT);
 }
 
-/* One self-IPI: the message for this LAPIC alone. */
-static void kic_kvm_send_self(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu,
-			      const struct kic_apic_irq *irq, u8 dm)
+/*
+ * vCPU @i takes the message in mode @dm, as KVM's kvm_apic_set_irq() would
+ * give it (a self-IPI is not decided again).  Return: 1 when it accepts.
+ */
+static int kic_kvm_give(struct kic_kvm_bridge *b, u32 i,
+			struct kvm_vcpu *vcpu, const struct kic_apic_irq *irq,
+			u8 dm, unsigned long *dest_map)
 {
+	int r = kic_kvm_accepts(b, vcpu, dm);
+
 	b->send_ipi(vcpu->arch.apic, kic_kvm_icr(irq, dm) | ICR_SHORT_SELF, 0);
+	if (r && dest_map)
+		__set_bit(i, dest_map);
+	return r;
+}
+
+/* The (@n)-th set bit of @mask, from 0: kvm_vector_to_index(). */
+static unsigned int kic_kvm_nth_bit(unsigned long mask, unsigned int n)
+{
+	while (n--)
+		mask &= mask - 1;
+	return __ffs(mask);
+}
+
+/*
+ * KVM's map path for a message without a source
+ * (kvm_apic_map_get_dest_lapic() with vector hashing): false when KVM
+ * takes its slow path; else the message goes to (*@dst)[bit] for each bit
+ * of *@slots that holds a LAPIC.  Under rcu_read_lock().
+ */
+static bool kic_kvm_map_dest(struct kvm *kvm, struct kvm_apic_map *map,
+			     const struct kic_apic_irq *irq, bool lowest,
+			     struct kvm_lapic ***dst, unsigned long *slots)
+{
+	u32 dest = irq->dest, off, max;
+
+	if (!map)
+		return false;
+	/* kvm_apic_is_broadcast_dest() without a source */
+	if (READ_ONCE(kvm->arch.x2apic_broadcast_quirk_disabled)) {
+		if (dest == KIC_X2APIC_BROADCAST ||
+		    (dest == KIC_APIC_BROADCAST &&
+		     map->mode != KVM_APIC_MODE_X2APIC))
+			return false;
+	} else if (dest == KIC_APIC_BROADCAST) {
+		return false;
+	}
+
+	*slots = 0;
+	max = map->max_apic_id;
+	if (!irq->logical) {
+		if (dest <= max) {
+			*dst = &map->phys_map[array_index_nospec(dest, max + 1)];
+			*slots = 1;
+		}
+		return true;
+	}
+	switch (map->mode) {
+	case KVM_APIC_MODE_X2APIC:
+		off = (dest >> 16) * 16;
+		if (off > max)
+			return true;
+		*dst = &map->phys_map[array_index_nospec(off, max + 1)];
+		*slots = dest & (0xffff >> (16 - min(max - off + 1, 16U)));
+		break;
+	case KVM_APIC_MODE_XAPIC_FLAT:
+		*dst = map->xapic_flat_map;
+		*slots = dest & 0xff;
+		break;
+	case KVM_APIC_MODE_XAPIC_CLUSTER:
+		*dst = map->xapic_cluster_map[(dest >> 4) & 0xf];
+		*slots = dest & 0xf;
+		break;
+	default:
+		return false;
+	}
+	if (lowest && *slots) {
+		off = kic_kvm_nth_bit(*slots, irq->vector % hweight_long(*slots));
+		*slots = (*dst)[off] ? BIT(off) : 0;
+	}
+	return true;
+}
+
+/*
+ * KVM's map path: the vCPUs in @slots of @dst each take the message.
+ * Return: how many accepted; -1 when none is there.
+ */
+static int kic_kvm_deliver_map(struct kic *kic, struct kvm_lapic **dst,
+			       unsigned long slots,
+			       const struct kic_apic_irq *irq, u8 dm,
+			       unsigned long *dest_map)
+{
+	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
+	struct kvm_vcpu *vcpu;
+	unsigned int bit;
+	int r = -1;
+	u32 i;
+
+	for (i = 0; i < kic->nr_vcpus && slots; i++) {
+		vcpu = kvm_get_vcpu(b->kvm, i);
+		if (!vcpu || !vcpu->arch.apic)
+			continue;
+		for_each_set_bit(bit, &slots, BITS_PER_LONG) {
+			if (dst[bit] != vcpu->arch.apic)
+				continue;
+			__clear_bit(bit, &slots);
+			r = max(r, 0) + kic_kvm_give(b, i, vcpu, irq, dm, dest_map);
+			break;
+		}
+	}
+	return r;
+}
+
+/*
+ * KVM's slow path (kvm_irq_delivery_to_apic()'s loop): every match takes
+ * it, or the (vector mod n)-th of the n software-enabled ones.
+ * Return: how many accepted; -1 when nothing matched.
+ */
+static int kic_kvm_deliver_slow(struct kic *kic,
+				const struct kic_apic_irq *irq, u8 dm,
+				bool lowest, unsigned long *dest_map)
+{
+	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
+	DECLARE_BITMAP(cand, KVM_IRQCHIP_MAX_VCPUS);
+	struct kvm_vcpu *vcpu;
+	u32 i, n = 0, pick;
+	int r = -1;
+
+	if (lowest)
+		bitmap_zero(cand, kic->nr_vcpus);
+	for (i = 0; i < kic->nr_vcpus; i++) {
+		vcpu = kic_kvm_target(b, i, irq);
+		if (!vcpu)
+			continue;
+		if (!lowest) {
+			r = max(r, 0) + kic_kvm_give(b, i, vcpu, irq, dm, dest_map);
+		} else if (kic_kvm_sw_enabled(b, vcpu)) {
+			__set_bit(i, cand);
+			n++;
+		}
+	}
+	if (!n)
+		return r;
+	i = find_first_bit(cand, kic->nr_vcpus);
+	for (pick = irq->vector % n; pick; pick--)
+		i = find_next_bit(cand, kic->nr_vcpus, i + 1);
+	vcpu = kvm_get_vcpu(b->kvm, i);
+	return kic_kvm_give(b, i, vcpu, irq, dm, dest_map);
 }
 
 /**
@@ -229,83 +481,59 @@ static void kic_kvm_send_self(struct kic_kvm_bridge *b, struct kvm_vcpu *vcpu,
  *
  * Any context.
  *
- * Return: the number of hardware-enabled LAPICs it is for (1 for lowest
- * priority when there is a candidate), 0 when none.
+ * Return: the number of LAPICs that accepted it, as KVM counts for an MSI;
+ * -1 where KVM's slow path returns it (no LAPIC matched, or for lowest
+ * priority none software-enabled).
  */
 int kic_kvm_bridge_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 			   unsigned long *dest_map)
 {
 	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
 	bool lowest = irq->delivery_mode == KIC_APIC_DM_LOWEST || irq->rh;
-	bool bcast = irq->dest == KIC_APIC_BROADCAST ||
-		     irq->dest == KIC_X2APIC_BROADCAST;
-	struct kvm_vcpu *vcpu, *src = kvm_get_vcpu(b->kvm, 0);
+	struct kvm_vcpu *src = kvm_get_vcpu(b->kvm, 0);
 	u8 dm = irq->delivery_mode;
-	u32 i, n = 0, pick;
-	bool x2apic_src, vectored, map;
+	struct kvm_lapic **dst;
+	unsigned long slots;
+	bool x2apic_src;
+	int r;
 
-	/*
-	 * As KVM: an arbitrating physical broadcast is made fixed (whatever
-	 * its mode), and still arbitrates if it carries the redirection hint.
-	 */
-	if (bcast && !irq->logical && lowest) {
-		dm = KIC_APIC_DM_FIXED;
-		lowest = irq->rh;
-	}
-	/* The ICR has no redirection hint: fixed + RH is lowest priority. */
-	vectored = dm == KIC_APIC_DM_FIXED || dm == KIC_APIC_DM_LOWEST;
-	if (lowest && vectored)
-		dm = KIC_APIC_DM_LOWEST;
-
-	x2apic_src = src && kic_kvm_apic_enabled(src) &&
-		     (READ_ONCE(src->arch.apic_base) & X2APIC_ENABLE);
-	map = src && !bcast && (x2apic_src || irq->dest <= 0xff) &&
-	      (!lowest || vectored);
 	/* An irqfd does not want the count: let KVM's map do all the work. */
-	if (map && irq->uncounted && !dest_map) {
-		kic_kvm_send_map(b, src, irq, dm, x2apic_src);
-		kic_stat_inc(kic, KIC_STAT_DELIVERED);
-		return 1;
-	}
-
-	for (i = 0; i < kic->nr_vcpus; i++) {
-		if (!kic_kvm_target(b, i, irq))
-			continue;
-		if (dest_map && !lowest)
-			__set_bit(i, dest_map);
-		n++;
-	}
-	if (!n) {
-		kic_stat_inc(kic, KIC_STAT_NO_TARGET);
-		return 0;
-	}
-
-	if (map) {
-		kic_kvm_send_map(b, src, irq, dm, x2apic_src);
-		goto out;
-	}
-
-	pick = lowest ? irq->vector % n : 0;
-	for (i = 0; i < kic->nr_vcpus; i++) {
-		vcpu = kic_kvm_target(b, i, irq);
-		if (!vcpu)
-			continue;
-		if (lowest && pick--)
-			continue;
-		/* The pick made here; an NMI keeps being an NMI. */
-		kic_kvm_send_self(b, vcpu, irq,
-				  dm == KIC_APIC_DM_LOWEST ? KIC_APIC_DM_FIXED : dm);
-		if (lowest) {
-			if (dest_map)
-				__set_bit(i, dest_map);
-			break;
+	if (irq->uncounted && !dest_map && src && kic_kvm_apic_enabled(src) &&
+	    irq->dest != KIC_APIC_BROADCAST &&
+	    irq->dest != KIC_X2APIC_BROADCAST &&
+	    (!lowest || kic_kvm_vectored(dm))) {
+		x2apic_src = READ_ONCE(src->arch.apic_base) & X2APIC_ENABLE;
+		if (x2apic_src || irq->dest <= 0xff) {
+			/* The ICR has no redirection hint: that is lowest. */
+			kic_kvm_send_map(b, src, irq,
+					 lowest ? KIC_APIC_DM_LOWEST : dm,
+					 x2apic_src);
+			kic_stat_inc(kic, KIC_STAT_DELIVERED);
+			return 1;
 		}
 	}
-out:
-	if (lowest)
-		n = 1;
-	this_cpu_add(kic->stats->c[KIC_STAT_DELIVERED], n);
-	return n;
+
+	rcu_read_lock();
+	if (kic_kvm_map_dest(b->kvm, rcu_dereference(b->kvm->arch.apic_map),
+			     irq, lowest, &dst, &slots)) {
+		r = kic_kvm_deliver_map(kic, dst, slots, irq, dm, dest_map);
+		rcu_read_unlock();
+	} else {
+		rcu_read_unlock();
+		/* As KVM: a physical broadcast arbitrates only with the hint. */
+		if (!irq->logical && irq->dest == KIC_APIC_BROADCAST && lowest) {
+			dm = KIC_APIC_DM_FIXED;
+			lowest = irq->rh;
+		}
+		r = kic_kvm_deliver_slow(kic, irq, dm, lowest, dest_map);
+	}
+	/* KVM's -1 when nothing could take it (KVM_SIGNAL_MSI: -EPERM). */
+	if (r <= 0) {
+		kic_stat_inc(kic, KIC_STAT_NO_TARGET);
+		return r;
+	}
+	this_cpu_add(kic->stats->c[KIC_STAT_DELIVERED], r);
+	return r;
 }
 
 /**

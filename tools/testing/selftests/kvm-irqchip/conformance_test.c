@@ -38,7 +38,7 @@
  * irqfds, T[TC] a kvm-irqchip instance attached with the KVM bridge to a
  * second such VM, whose vCPU fds it reads.  KVM's LAPICs receive on both
  * sides, only the PIC and IOAPIC state is left out, and the family has its
- * own table of differences, bridge_diffs[].
+ * own table of differences, which is empty: the bridge answers as KVM does.
  *
  * Inputs are not steered away from where the targets may disagree: the
  * random families draw LAPIC set-ups (IDs, logical IDs, DFRs, TPRs,
@@ -95,48 +95,6 @@ struct rmsg {
 static bool lowest(const struct rmsg *m)
 {
 	return m->dm == DM_LOWEST || m->rh;
-}
-
-/* xAPIC logical match of one LAPIC, per its own DFR model */
-static bool logical_match(const struct rcpu *c, uint32_t dest)
-{
-	if (dest == 0xff)
-		return true;
-	if (!c->cluster)
-		return c->ldr & dest;
-	return c->ldr >> 4 == dest >> 4 && c->ldr & dest & 0xf;
-}
-
-static bool phys_match(const struct rcpu *c, uint32_t dest)
-{
-	return dest == 0xff || c->id == dest;
-}
-
-static void decode(uint32_t lo, uint32_t data, struct rmsg *m)
-{
-	m->dest = lo >> 12 & 0xff;
-	m->logical = lo & 1u << 2;
-	m->rh = lo & 1u << 3;
-	m->vec = data & 0xff;
-	m->dm = data >> 8 & 7;
-	m->level = data & 1u << 15;
-}
-
-/*
- * The logical model of KVM's LAPIC map: 1 cluster, 2 flat, 3 mixed, 0 when
- * no LAPIC counts.  Only hardware- and software-enabled LAPICs with a
- * logical ID count (KVM as tested: a software-disabled LAPIC is not in the
- * logical map); anything but 1 or 2 sends logical messages down KVM's
- * fallback path.
- */
-static unsigned int kvm_logical_mode(const struct rcpu *c)
-{
-	unsigned int mode = 0;
-
-	for (unsigned int i = 0; i < N; i++)
-		if (c[i].hw && c[i].sw && c[i].ldr)
-			mode |= c[i].cluster ? 1 : 2;
-	return mode;
 }
 
 /* vCPU 0 is the BSP, but where the MP state shows INITs (events_snap()) */
@@ -728,183 +686,9 @@ static const struct diff diffs[] = {
 #define NDIFF	(ARRAY_SIZE(diffs))
 
 /*
- * The bridge family.  Both targets deliver into KVM's LAPICs, so what is
- * left to differ is what the bridge decides itself (kvm_bridge.c, api.rst
- * 3.14): the count it returns, and the pick of a logical lowest-priority
- * broadcast.  The predicates model KVM 6.1's kvm_irq_delivery_to_apic()
- * (vector hashing, xAPIC set-ups) and the bridge as documented, and match
- * only the cases where the two answers or states really differ.
+ * The bridge family: both targets deliver into KVM's LAPICs, and the
+ * bridge answers as KVM does (api.rst 3.14), so it has no differences.
  */
-
-/* __apic_accept_irq(): 1 when the LAPIC takes the message */
-static int kvm_accepts(const struct rcpu *c, uint32_t dm)
-{
-	if (dm == DM_EXTINT)
-		return 0;
-	return dm > DM_LOWEST || c->sw;
-}
-
-/* kvm_apic_match_dest() for an MSI (no source LAPIC) */
-static bool kvm_addressed(const struct rcpu *c, const struct rmsg *m)
-{
-	return c->hw && (m->logical ? logical_match(c, m->dest) : phys_match(c, m->dest));
-}
-
-/* the vCPU in slot @bit of KVM's logical map (@mode as kvm_logical_mode()), or -1 */
-static int kvm_map_slot(const struct rcpu *c, unsigned int mode, uint32_t dest,
-			unsigned int bit)
-{
-	for (unsigned int i = 0; i < N; i++) {
-		uint32_t low = mode == 2 ? c[i].ldr : c[i].ldr & 0xf;
-
-		if (!c[i].hw || !c[i].sw || !low || __builtin_ctz(low) != (int)bit)
-			continue;
-		if (mode == 2 || c[i].ldr >> 4 == (dest >> 4 & 0xf))
-			return i;
-	}
-	return -1;
-}
-
-/* the (vec mod n)-th set bit of @mask, n its weight: kvm_vector_to_index() */
-static unsigned int hashed_bit(uint32_t vec, uint32_t mask)
-{
-	for (uint32_t k = vec % __builtin_popcount(mask); k; k--)
-		mask &= mask - 1;
-	return __builtin_ctz(mask);
-}
-
-/*
- * KVM_SIGNAL_MSI's answer on KVM 6.1 (-1 is its -EPERM); *pick is the vCPU
- * that won a lowest-priority arbitration on the fallback path, else -1.
- */
-static long kvm_msi_answer(const struct rcpu *c, const struct rmsg *m, int *pick)
-{
-	unsigned int mode = kvm_logical_mode(c), cand[N], n = 0;
-	bool lp = lowest(m);
-	uint32_t dm = m->dm;
-	long r = -1;
-
-	*pick = -1;
-	if (m->dest != 0xff && !m->logical) {
-		/* map path, physical: the one LAPIC with that ID */
-		for (unsigned int i = 0; i < N; i++)
-			if (kvm_addressed(&c[i], m))
-				return kvm_accepts(&c[i], dm);
-		return 0;
-	}
-	if (m->dest != 0xff && (mode == 1 || mode == 2)) {
-		/* map path, logical: the slots of the destination bits */
-		uint32_t mask = mode == 2 ? m->dest : m->dest & 0xf;
-		int i;
-
-		if (lp) {
-			i = mask ? kvm_map_slot(c, mode, m->dest, hashed_bit(m->vec, mask)) : -1;
-			return i < 0 ? 0 : kvm_accepts(&c[i], dm);
-		}
-		for (r = 0; mask; mask &= mask - 1) {
-			i = kvm_map_slot(c, mode, m->dest, __builtin_ctz(mask));
-			r += i < 0 ? 0 : kvm_accepts(&c[i], dm);
-		}
-		return r;
-	}
-	/* fallback path; a lowest-priority physical broadcast is made fixed */
-	if (!m->logical && lp) {
-		dm = DM_FIXED;
-		lp = m->rh;
-	}
-	for (unsigned int i = 0; i < N; i++) {
-		if (!kvm_addressed(&c[i], m))
-			continue;
-		if (!lp)
-			r = (r < 0 ? 0 : r) + kvm_accepts(&c[i], dm);
-		else if (c[i].sw)
-			cand[n++] = i;
-	}
-	if (n) {
-		*pick = cand[m->vec % n];
-		r = kvm_accepts(&c[*pick], dm);
-	}
-	return r;
-}
-
-/*
- * The bridge's answer as documented: the hardware-enabled LAPICs addressed,
- * 1 for lowest priority (as KVM, a physical broadcast arbitrates only with
- * the redirection hint); *pick is the vCPU a logical lowest-priority
- * broadcast goes to, chosen among the addressed LAPICs, else -1.
- */
-static long bridge_msi_answer(const struct rcpu *c, const struct rmsg *m, int *pick)
-{
-	bool lp = m->logical || m->dest != 0xff ? lowest(m) : m->rh;
-	unsigned int cand[N], n = 0;
-
-	for (unsigned int i = 0; i < N; i++)
-		if (kvm_addressed(&c[i], m))
-			cand[n++] = i;
-	*pick = n && lp && m->dest == 0xff ? (int)cand[m->vec % n] : -1;
-	return !n ? 0 : lp ? 1 : n;
-}
-
-static bool b_eperm(const struct ccase *c, const struct outcome *o)
-{
-	struct rmsg m;
-	int pick;
-
-	if (c->op != OP_MSI || !c->setup)
-		return false;
-	decode(c->lo, c->data, &m);
-	return kvm_msi_answer(c->setup, &m, &pick) == -1;
-}
-
-/*
- * An arbitrating broadcast (vectored logical lowest priority, or physical
- * with the redirection hint) that KVM and the bridge give to different vCPUs
- */
-static bool b_bcast_pick(const struct ccase *c, const struct outcome *o)
-{
-	int kpick, bpick;
-	struct rmsg m;
-
-	if ((c->op != OP_MSI && c->op != OP_IRQFD_MSI) || !c->setup)
-		return false;
-	decode(c->lo, c->data, &m);
-	if (m.dest != 0xff)
-		return false;
-	if (m.logical ? !lowest(&m) || m.dm > DM_LOWEST : !m.rh)
-		return false;
-	kvm_msi_answer(c->setup, &m, &kpick);
-	bridge_msi_answer(c->setup, &m, &bpick);
-	return kpick >= 0 && kpick != bpick;
-}
-
-static bool b_count(const struct ccase *c, const struct outcome *o)
-{
-	long kvm, ours;
-	struct rmsg m;
-	int pick;
-
-	if (c->op != OP_MSI || !c->setup)
-		return false;
-	decode(c->lo, c->data, &m);
-	kvm = kvm_msi_answer(c->setup, &m, &pick);
-	ours = bridge_msi_answer(c->setup, &m, &pick);
-	return kvm != -1 && kvm != ours;
-}
-
-/* Keep in step with the bridge section of Documentation/virt/kvm-irqchip/compat.rst. */
-static const struct diff bridge_diffs[] = {
-	{ "no eligible vCPU on KVM's fallback path", b_eperm,
-	  { A_EQ, -EPERM }, { A_NE, -EPERM }, 0, 'b',
-	  "the result counts the LAPICs addressed (KVM: -1 from its slow path)", false },
-	{ "arbitrating broadcast, software-disabled LAPIC addressed",
-	  b_bcast_pick, { A_NE, -EPERM }, { A_NE, -EPERM }, D_IRR | D_TMR | D_EVENTS, 'b',
-	  "the bridge arbitrates among hardware-enabled LAPICs: no export shows software-enable", false },
-	{ "count of LAPICs addressed, not of LAPICs that accepted", b_count,
-	  { A_NE, -EPERM }, { A_POS, 0 }, 0, 'b',
-	  "kvm_apic_send_ipi() returns nothing: the bridge counts whom it addressed", false },
-};
-
-#define NBDIFF	(ARRAY_SIZE(bridge_diffs))
 
 /* which table a family's differences must match; seen counts in S->seen[first..] */
 struct diff_table {
@@ -913,7 +697,7 @@ struct diff_table {
 };
 
 static const struct diff_table kvm_table = { diffs, NDIFF, 0 };
-static const struct diff_table bridge_table = { bridge_diffs, NBDIFF, NDIFF };
+static const struct diff_table bridge_table = { NULL, 0, NDIFF };
 
 /* ------------------------------------------------------------------ */
 /* Counting                                                             */
@@ -932,7 +716,7 @@ struct counts {
 
 struct shared {
 	struct counts f[F_NR];
-	unsigned int seen[NDIFF + NBDIFF];	/* differed as documented */
+	unsigned int seen[NDIFF];	/* differed as documented */
 	unsigned int shown;
 	bool bridge_ran;		/* the bridge family was not skipped */
 };
@@ -3439,9 +3223,6 @@ TEST_F_TIMEOUT(conf, bridge_msis, 600)
 	S->bridge_ran = true;
 	msi_matrix_cases(_metadata, F_BRIDGE);
 	bridge_random(_metadata);
-	for (unsigned int i = 0; i < NBDIFF; i++)
-		printf("# bridge difference \"%s\": %u cases\n", bridge_diffs[i].name,
-		       S->seen[NDIFF + i]);
 	FAMILY_DONE(F_BRIDGE);
 }
 
@@ -3456,11 +3237,6 @@ TEST_F(conf, documented_differences_seen)
 	for (unsigned int i = 0; i < NDIFF; i++) {
 		EXPECT_LT(0u, S->seen[i]) TH_LOG("documented difference \"%s\" never seen",
 						 diffs[i].name);
-	}
-	for (unsigned int i = 0; S->bridge_ran && i < NBDIFF; i++) {
-		EXPECT_LT(0u, S->seen[NDIFF + i])
-			TH_LOG("documented bridge difference \"%s\" never seen",
-			       bridge_diffs[i].name);
 	}
 }
 

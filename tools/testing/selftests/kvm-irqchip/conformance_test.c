@@ -1292,7 +1292,7 @@ TEST_F_TIMEOUT(conf, capabilities_and_extensions, 120)
 	int up = targets_up(false);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	/* fresh vCPUs: LVT0 and LVT1 at reset */
 	for (unsigned int v = 0; v < 2; v++) {
@@ -1482,7 +1482,7 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 
 	/* before any KVM_SET_GSI_ROUTING: KVM's default pin routes */
@@ -1721,7 +1721,7 @@ TEST_F_TIMEOUT(conf, irqfd_cases, 120)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	ASSERT_EQ(0, table_both(rt, 3));
 
@@ -1914,7 +1914,7 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	msi_matrix_cases(_metadata, F_MSI);
 	FAMILY_DONE(F_MSI);
@@ -2060,7 +2060,7 @@ TEST_F_TIMEOUT(conf, random_msis, 150)
 	int up = targets_up(false);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	rnd_state = seed ? seed : 1;
 	while (sent < RANDOM_MSGS && now_ms() < end) {
@@ -2910,7 +2910,7 @@ TEST_F_TIMEOUT(conf, pins, 600)
 	int up = pins_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	rnd_state = 0x5eed;
 	pins_roundtrip();
@@ -2971,7 +2971,7 @@ TEST_F_TIMEOUT(conf, random_pins, 150)
 	int up = pins_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	rnd_state = seed ? seed : 1;
 	while (ops < RANDOM_PIN_OPS && now_ms() < end) {
@@ -3095,9 +3095,9 @@ TEST_F_TIMEOUT(conf, bridge_msis, 600)
 	int up = bridge_targets_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	if (up == -3)
-		SKIP(return, "kvm-irqchip built without the KVM bridge");
+		SKIP(return, "missing bridge: kvm-irqchip built without the KVM bridge");
 	ASSERT_EQ(0, up);
 	S->bridge_ran = true;
 	msi_matrix_cases(_metadata, F_BRIDGE);
@@ -3115,7 +3115,7 @@ TEST_F(conf, documented_differences_seen)
 	bool xen = fd >= 0 && check_ext(fd, KVM_CAP_XEN_HVM) > 0;
 
 	if (fd < 0)
-		SKIP(return, "/dev/kvm not available");
+		SKIP(return, "missing kvm: /dev/kvm not available");
 	close(fd);
 	for (unsigned int i = 0; i < NDIFF; i++) {
 		if (diffs[i].match == m_xen && !xen)

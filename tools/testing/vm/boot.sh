@@ -6,7 +6,9 @@
 # (single|multi, default single), KIC_VM_TIMEOUT
 # (whole VM, s, default 900), KIC_TEST_TIMEOUT (per binary, s, default
 # 300), KIC_VM_CPUS (2), KIC_VM_MEM (2G), KIC_KERNEL (directory with the
-# vmlinuz to boot, default: the Debian kernel of fetch-kernel.sh).
+# vmlinuz to boot, default: the Debian kernel of fetch-kernel.sh),
+# KIC_LOG_BUF_LEN (kernel log size, default 16M), KIC_EXPECT (features
+# the tests must find, default: kic_expect of KIC_MODULE_KO, common.sh).
 set -eu
 . "$(dirname "$0")/common.sh"
 
@@ -19,6 +21,12 @@ VM_TIMEOUT=${KIC_VM_TIMEOUT:-900}
 # stay non-fatal so the run goes on and reports them.
 CMDLINE="console=ttyS0 quiet panic=-1 kic.mode=$MODE"
 CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-300}"
+# The whole log is read once, at the end: room for all of it (a fuzzer or
+# a splat storm must not push the first records out; /init checks that
+# nothing was lost). The kernel ignores a size below its built-in one.
+CMDLINE="$CMDLINE log_buf_len=${KIC_LOG_BUF_LEN:-16M}"
+# What the tests must find here: a test skipping for want of it fails.
+CMDLINE="$CMDLINE kic.expect=$(kic_expect "${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko}")"
 # Test knobs: a word without a dot is handed to /init as an environment
 # variable, which every test inherits.
 for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS \

@@ -34,3 +34,25 @@ kic_kdir() {
 	abi=$(kic_abi) || return 1
 	echo "/usr/src/linux-headers-$abi-amd64"
 }
+
+# Features the tests of this lane must find (comma-separated), for the VM's
+# kic.expect= (boot.sh) and summary.sh: a test that skips for lack of one
+# of these fails the run (Documentation/virt/kvm-irqchip/testing.rst).
+# The x86 test VM always has the module (kic, module, debugfs) and nested
+# KVM (kvm); the bridge is expected when the module was built with it
+# (its .modinfo says kvm_bridge=yes). KIC_EXPECT overrides ("none": none).
+# $1: the kvm-irqchip.ko that goes into the VM.
+kic_expect() {
+	local ko=$1 bridge
+	if [ -n "${KIC_EXPECT:-}" ]; then
+		echo "$KIC_EXPECT"
+		return
+	fi
+	bridge=$(grep -a -o 'kvm_bridge=[a-z]*' "$ko" 2>/dev/null | head -n1) ||
+		true
+	case $bridge in
+	kvm_bridge=yes) echo kic,module,debugfs,kvm,bridge ;;
+	kvm_bridge=no) echo kic,module,debugfs,kvm ;;
+	*) die "$ko: no kvm_bridge= in its .modinfo" ;;
+	esac
+}

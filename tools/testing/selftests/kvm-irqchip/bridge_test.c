@@ -46,11 +46,11 @@ FIXTURE(bridge) {
 FIXTURE_SETUP(bridge)
 {
 	if (!kvm_available() || !kic_module_loaded())
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	self->kic = kic_open();
 	ASSERT_LE(0, self->kic);
 	if (check_ext(self->kic, KVM_IRQCHIP_CAP_KVM_BRIDGE) != 1)
-		SKIP(return, "built without the KVM bridge");
+		SKIP(return, "missing bridge: built without the KVM bridge");
 	ASSERT_EQ(0, split_vm(&self->kvm));
 	ASSERT_EQ(0, split_vm(&self->ref));
 	ASSERT_EQ(0, bridge_create(self->kic, KVM_IRQCHIP_CREATE_KVM_VM |

@@ -1443,7 +1443,7 @@ TEST_F_TIMEOUT(conf, capabilities_and_extensions, 120)
 	int up = targets_up(false);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	/* fresh vCPUs: LVT0 and LVT1 at reset */
 	for (unsigned int v = 0; v < 2; v++) {
@@ -1633,7 +1633,7 @@ TEST_F_TIMEOUT(conf, routing_matrix, 120)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 
 	/* before any KVM_SET_GSI_ROUTING: KVM's default pin routes */
@@ -1872,7 +1872,7 @@ TEST_F_TIMEOUT(conf, irqfd_cases, 120)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	ASSERT_EQ(0, table_both(rt, 3));
 
@@ -2059,7 +2059,7 @@ TEST_F_TIMEOUT(conf, msi_matrix, 400)
 	int up = targets_up(true);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	msi_matrix_cases(_metadata, F_MSI);
 	FAMILY_DONE(F_MSI);
@@ -2197,7 +2197,7 @@ TEST_F_TIMEOUT(conf, random_msis, 300)
 	int up = targets_up(false);
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	no_bsp = true;		/* so that an INIT shows in every vCPU's MP state */
 	ASSERT_EQ(0, irqfd(T[TK].fd, fds[TK][FD_A], 1, 0));
@@ -3016,7 +3016,7 @@ TEST_F_TIMEOUT(conf, pins, 600)
 	int up = pins_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	rnd_state = 0x5eed;
 	pins_roundtrip();
@@ -3071,7 +3071,7 @@ TEST_F_TIMEOUT(conf, random_pins, 300)
 	int up = pins_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	ASSERT_EQ(0, up);
 	no_bsp = true;
 	while (ops < want && now_ms() < end) {
@@ -3216,9 +3216,9 @@ TEST_F_TIMEOUT(conf, bridge_msis, 600)
 	int up = bridge_targets_up();
 
 	if (up == -2)
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	if (up == -3)
-		SKIP(return, "kvm-irqchip built without the KVM bridge");
+		SKIP(return, "missing bridge: kvm-irqchip built without the KVM bridge");
 	ASSERT_EQ(0, up);
 	S->bridge_ran = true;
 	msi_matrix_cases(_metadata, F_BRIDGE);
@@ -3232,7 +3232,7 @@ TEST_F(conf, documented_differences_seen)
 	int fd = open("/dev/kvm", O_RDWR);
 
 	if (fd < 0)
-		SKIP(return, "/dev/kvm not available");
+		SKIP(return, "missing kvm: /dev/kvm not available");
 	close(fd);
 	for (unsigned int i = 0; i < NDIFF; i++) {
 		EXPECT_LT(0u, S->seen[i]) TH_LOG("documented difference \"%s\" never seen",

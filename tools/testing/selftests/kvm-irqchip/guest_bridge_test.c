@@ -75,11 +75,11 @@ FIXTURE_SETUP(gb)
 
 	self->kic = -1;
 	if (!kvm_available() || !kic_module_loaded())
-		SKIP(return, "/dev/kvm or kvm-irqchip not available");
+		SKIP(return, "missing kvm,kic: /dev/kvm or kvm-irqchip not available");
 	self->kic = kic_open();
 	ASSERT_LE(0, self->kic);
 	if (check_ext(self->kic, KVM_IRQCHIP_CAP_KVM_BRIDGE) != 1)
-		SKIP(return, "built without the KVM bridge");
+		SKIP(return, "missing bridge: built without the KVM bridge");
 	ASSERT_EQ(0, guest_init(&self->g, variant->nr_vcpus));
 	for (unsigned int i = 0; variant->logical && i < variant->nr_vcpus; i++)
 		guest_set_ldr(&self->g, i, 1u << i, DFR_FLAT);

@@ -55,7 +55,7 @@ static void record_eoi(struct guest *g, unsigned int vcpu, uint8_t vector,
 FIXTURE_SETUP(guest)
 {
 	if (!kvm_available())
-		SKIP(return, "/dev/kvm not available");
+		SKIP(return, "missing kvm: /dev/kvm not available");
 	ASSERT_EQ(0, guest_init(&self->g, variant->nr_vcpus));
 	for (unsigned int i = 0; variant->logical && i < variant->nr_vcpus; i++)
 		guest_set_ldr(&self->g, i, 1u << i, DFR_FLAT);

@@ -80,7 +80,7 @@ FIXTURE_SETUP(module)
 {
 	self->ko = getenv("KIC_MODULE");
 	if (!self->ko || !*self->ko)
-		SKIP(_exit(255), "KIC_MODULE is not set");
+		SKIP(_exit(255), "missing module: KIC_MODULE is not set");
 	if (!kic_module_loaded())
 		ASSERT_EQ(0, load(self->ko));
 	ASSERT_TRUE(wait_dev(true));

@@ -49,7 +49,8 @@ static int objects_wait(int instances, int irqfds, int *got_i, int *got_f)
 										\
 	__r = objects_wait(__wi, __wf, &__i, &__f);				\
 	if (__r < 0)								\
-		ksft_print_msg("no %s: leak check skipped\n", KIC_OBJECTS);		\
+		ksft_print_msg("missing debugfs: no %s, leak check skipped\n",	\
+			       KIC_OBJECTS);						\
 	else									\
 		EXPECT_EQ(1, __r) TH_LOG("objects: instances %d irqfds %d, "	\
 					 "want %d and %d", __i, __f, __wi, __wf); \
@@ -568,10 +569,10 @@ TEST(module_unload_refused_while_busy)
 	long base, r;
 
 	if (!kic_module_loaded())
-		SKIP(return, "kvm_irqchip is not a loaded module");
+		SKIP(return, "missing module: kvm_irqchip is not a loaded module");
 	base = refcnt();
 	if (base < 0)
-		SKIP(return, "no %s (CONFIG_MODULE_UNLOAD off?)", REFCNT);
+		SKIP(return, "missing module: no %s (CONFIG_MODULE_UNLOAD off?)", REFCNT);
 
 	ASSERT_EQ(0, vm_init_kic(&vm, 2));
 	EXPECT_EQ(base + 3, refcnt()) TH_LOG("instance fd + 2 vCPU fds");
@@ -586,7 +587,7 @@ TEST(module_unload_refused_while_busy)
 	r = unload();
 	if (r == -EPERM) {
 		vm_fini(&vm);
-		SKIP(return, "delete_module: EPERM");
+		SKIP(return, "missing module: delete_module: EPERM");
 	}
 	EXPECT_EQ(-EWOULDBLOCK, r);
 	ASSERT_EQ(0, pthread_create(&t[0], NULL, ic_writer, &p));

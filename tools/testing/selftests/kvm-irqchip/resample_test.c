@@ -133,7 +133,8 @@ static int objects_wait(int instances, int irqfds, int *got_i, int *got_f)
 										\
 	__r = objects_wait(__wi, __wf, &__i, &__f);				\
 	if (__r < 0)								\
-		ksft_print_msg("no %s: leak check skipped\n", KIC_OBJECTS);	\
+		ksft_print_msg("missing debugfs: no %s, leak check skipped\n",	\
+			       KIC_OBJECTS);						\
 	else									\
 		EXPECT_EQ(1, __r) TH_LOG("objects: instances %d irqfds %d, "	\
 					 "want %d and %d", __i, __f, __wi, __wf); \

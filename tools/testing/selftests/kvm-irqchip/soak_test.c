@@ -821,10 +821,12 @@ TEST(soak_concurrency_adds_up)
 
 	objects = objects_read(&base_i, &base_f) == 0;
 	if (!objects)
-		ksft_print_msg("no %s: the leak checks are skipped\n", KIC_OBJECTS);
+		ksft_print_msg("missing debugfs: no %s, the leak checks are skipped\n",
+			       KIC_OBJECTS);
 	unload = kic_module_loaded();
 	if (!unload)
-		ksft_print_msg("no /sys/module/%s: the unload checks are skipped\n", MOD_NAME);
+		ksft_print_msg("missing module: no /sys/module/%s, the unload checks are skipped\n",
+			       MOD_NAME);
 
 	/* D: routes first, then irqfds, so nothing is pending at assign */
 	S.d_efd0 = -1;
@@ -869,7 +871,8 @@ TEST(soak_concurrency_adds_up)
 			S.unload_attempts++;
 			atomic_fetch_add(&S.tally[OP_DELETE_MODULE].calls, 1);
 			if (r == -EPERM && S.unload_attempts == 1) {
-				ksft_print_msg("delete_module: EPERM, unload checks skipped\n");
+				ksft_print_msg("missing module: delete_module: EPERM, %s\n",
+					       "unload checks skipped");
 				unload = false;
 			} else if (r == -EWOULDBLOCK) {
 				atomic_fetch_add(&S.tally[OP_DELETE_MODULE].soft, 1);

@@ -751,7 +751,7 @@ unsigned int guest_log_from(struct guest *g, unsigned int i, uint64_t first,
 		first = v->nr_events - GUEST_LOG_SIZE;
 	for (; first < v->nr_events && n < max; first++)
 		out[n++] = v->log[first % GUEST_LOG_SIZE];
-	*next = v->nr_events;
+	*next = first;
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }

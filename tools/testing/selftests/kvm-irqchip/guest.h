@@ -77,7 +77,7 @@
 #define GUEST_PG_EOI_MODE	0x700	/* u8 eoi_mode[256] */
 
 /* A command: accesses the guest makes in order (struct guest_op) */
-#define GUEST_MAX_OPS		32
+#define GUEST_MAX_OPS		40	/* up to GUEST_PG_EOI_MODE */
 #define GUEST_OP_SIZE		16
 #define GUEST_OP_OUTB		1	/* outb val, port addr */
 #define GUEST_OP_INB		2	/* res = inb port addr */
@@ -144,7 +144,6 @@ struct guest_page {
 		uint32_t val;	/* the value written */
 		uint32_t res;	/* the value read */
 	} ops[GUEST_MAX_OPS];
-	uint32_t pad4[32];
 	uint8_t eoi_mode[256];	/* GUEST_EOI_* of each vector */
 };
 
@@ -316,8 +315,8 @@ unsigned int guest_log(struct guest *g, unsigned int i,
 /*
  * Copy vCPU i's events numbered first onwards (the first event ever logged
  * is 0), oldest first, up to max; *next gets the number after the last
- * event logged.  Returns how many were copied: fewer than were logged when
- * max ran out or the oldest of them left the log.
+ * event copied, where the next call starts.  Returns how many were copied;
+ * events that already left the log are skipped.
  */
 unsigned int guest_log_from(struct guest *g, unsigned int i, uint64_t first,
 			    struct guest_event *out, unsigned int max,

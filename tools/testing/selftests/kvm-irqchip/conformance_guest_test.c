@@ -75,9 +75,10 @@
 #define INB(p)		{ GUEST_OP_INB, (p), 0, 0 }
 #define WR(a, v)	{ GUEST_OP_WRITE32, (a), (v), 0 }
 #define RD(a)		{ GUEST_OP_READ32, (a), 0, 0 }
-/* an IOAPIC register through IOREGSEL and IOWIN */
-#define IOWR(r, v)	WR(IOAPIC_BASE, (r)), WR(IOAPIC_WIN, (v))
-#define IORD(r)		WR(IOAPIC_BASE, (r)), RD(IOAPIC_WIN)
+/* an IOAPIC register: select it (IOREGSEL), then write or read IOWIN */
+#define SEL(r)		WR(IOAPIC_BASE, (r))
+#define WIN(v)		WR(IOAPIC_WIN, (v))
+#define RDWIN		RD(IOAPIC_WIN)
 #define LAPIC_EOI	WR(GUEST_APIC_EOI, 0)
 
 /* Redirection entry words: vector, level, logical, masked; destination */
@@ -211,7 +212,7 @@ static int vmm_exit(struct guest *g, unsigned int vcpu, struct kvm_run *run,
 		}
 		return 0;
 	}
-	return -ENOSYS;
+	return -ENXIO;
 }
 
 /* C: KVM saw the guest EOI a marked vector; the instance's IOAPIC hears it. */
@@ -321,8 +322,10 @@ static long target_init(struct target *t, bool bridge)
 	t->bridge = bridge;
 	t->kic = -1;
 	t->kic_vcpu0 = -1;
-	for (unsigned int k = 0; k < NR_FDS; k++)
-		t->efd[k] = t->rfd[k] = -1;
+	for (unsigned int k = 0; k < NR_FDS; k++) {
+		t->efd[k] = -1;
+		t->rfd[k] = -1;
+	}
 	pthread_mutex_init(&t->mirror_lock, NULL);
 	r = guest_init_irqchip(&t->g, NR_VCPUS, bridge ? GUEST_IRQCHIP_SPLIT :
 			       GUEST_IRQCHIP_KERNEL);
@@ -489,22 +492,22 @@ static long s_pic_init(struct target *t)
 static long s_ioapic_program(struct target *t)
 {
 	return OPS(t, 0,
-		   IOWR(0x11 + 2 * 3, rte_hi(0)),
-		   IOWR(0x10 + 2 * 3, rte_lo(0x43, false, false, false)),
-		   IOWR(0x11 + 2 * 5, rte_hi(1)),
-		   IOWR(0x10 + 2 * 5, rte_lo(0x55, true, false, false)),
-		   IOWR(0x11 + 2 * 9, rte_hi(0x2)),
-		   IOWR(0x10 + 2 * 9, rte_lo(0x69, true, true, false)),
-		   IOWR(0x11 + 2 * 10, rte_hi(0)),
-		   IOWR(0x10 + 2 * 10, rte_lo(0x7a, true, false, true)),
-		   IOWR(0x11 + 2 * 11, rte_hi(0)),
-		   IOWR(0x10 + 2 * 11, rte_lo(0x8b, true, false, false)),
-		   IOWR(0x11 + 2 * 16, rte_hi(0x3)),
-		   IOWR(0x10 + 2 * 16, rte_lo(0x90, false, true, false)),
-		   IOWR(0x11 + 2 * 17, rte_hi(0x3)),
-		   IOWR(0x10 + 2 * 17, rte_lo(0xa1, true, true, false)),
-		   IORD(0x00), IORD(0x01), IORD(0x02),
-		   IORD(0x10 + 2 * 5), IORD(0x11 + 2 * 5));
+		   SEL(0x11 + 2 * 3), WIN(rte_hi(0)),
+		   SEL(0x10 + 2 * 3), WIN(rte_lo(0x43, false, false, false)),
+		   SEL(0x11 + 2 * 5), WIN(rte_hi(1)),
+		   SEL(0x10 + 2 * 5), WIN(rte_lo(0x55, true, false, false)),
+		   SEL(0x11 + 2 * 9), WIN(rte_hi(0x2)),
+		   SEL(0x10 + 2 * 9), WIN(rte_lo(0x69, true, true, false)),
+		   SEL(0x11 + 2 * 10), WIN(rte_hi(0)),
+		   SEL(0x10 + 2 * 10), WIN(rte_lo(0x7a, true, false, true)),
+		   SEL(0x11 + 2 * 11), WIN(rte_hi(0)),
+		   SEL(0x10 + 2 * 11), WIN(rte_lo(0x8b, true, false, false)),
+		   SEL(0x11 + 2 * 16), WIN(rte_hi(0x3)),
+		   SEL(0x10 + 2 * 16), WIN(rte_lo(0x90, false, true, false)),
+		   SEL(0x11 + 2 * 17), WIN(rte_hi(0x3)),
+		   SEL(0x10 + 2 * 17), WIN(rte_lo(0xa1, true, true, false)),
+		   SEL(0x00), RDWIN, SEL(0x01), RDWIN, SEL(0x02), RDWIN,
+		   SEL(0x10 + 2 * 5), RDWIN, SEL(0x11 + 2 * 5), RDWIN);
 }
 
 static long s_line_edge(struct target *t)
@@ -579,22 +582,22 @@ static long s_masked_line(struct target *t)
 
 static long s_guest_unmask(struct target *t)
 {
-	return OPS(t, 0, IOWR(0x10 + 2 * 10, rte_lo(0x7a, true, false, false)),
-		   IORD(0x10 + 2 * 10));
+	return OPS(t, 0, SEL(0x10 + 2 * 10), WIN(rte_lo(0x7a, true, false, false)),
+		   SEL(0x10 + 2 * 10), RDWIN);
 }
 
 static long s_guest_mask_in_service(struct target *t)
 {
-	long r = OPS(t, 0, IOWR(0x10 + 2 * 10, rte_lo(0x7a, true, false, true)));
+	long r = OPS(t, 0, SEL(0x10 + 2 * 10), WIN(rte_lo(0x7a, true, false, true)));
 
 	if (!r)
 		r = line(t, 10, 0);
-	return r ? r : OPS(t, 0, LAPIC_EOI, IORD(0x10 + 2 * 10));
+	return r ? r : OPS(t, 0, LAPIC_EOI, SEL(0x10 + 2 * 10), RDWIN);
 }
 
 static long s_resampler_masked(struct target *t)
 {
-	long r = OPS(t, 0, IOWR(0x10 + 2 * 11, rte_lo(0x8b, true, false, true)));
+	long r = OPS(t, 0, SEL(0x10 + 2 * 11), WIN(rte_lo(0x8b, true, false, true)));
 
 	if (!r)
 		r = assign(t, 2, 11, true);
@@ -603,7 +606,7 @@ static long s_resampler_masked(struct target *t)
 
 static long s_resampler_unmask(struct target *t)
 {
-	return OPS(t, 0, IOWR(0x10 + 2 * 11, rte_lo(0x8b, true, false, false)));
+	return OPS(t, 0, SEL(0x10 + 2 * 11), WIN(rte_lo(0x8b, true, false, false)));
 }
 
 /* The device still asserts: the VMM signals the irqfd again. */
@@ -981,32 +984,40 @@ static void cmp_vecs(struct diffs *ds, const char *field, const uint32_t k[8],
 	add_diff(ds, field, a, b);
 }
 
+/* every field of struct kvm_pic_state, one byte each */
+static const struct {
+	const char *name;
+	size_t off;
+} pic_fields[] = {
+	{ "last_irr", offsetof(struct kvm_pic_state, last_irr) },
+	{ "irr", offsetof(struct kvm_pic_state, irr) },
+	{ "imr", offsetof(struct kvm_pic_state, imr) },
+	{ "isr", offsetof(struct kvm_pic_state, isr) },
+	{ "priority_add", offsetof(struct kvm_pic_state, priority_add) },
+	{ "irq_base", offsetof(struct kvm_pic_state, irq_base) },
+	{ "read_reg_select", offsetof(struct kvm_pic_state, read_reg_select) },
+	{ "poll", offsetof(struct kvm_pic_state, poll) },
+	{ "special_mask", offsetof(struct kvm_pic_state, special_mask) },
+	{ "init_state", offsetof(struct kvm_pic_state, init_state) },
+	{ "auto_eoi", offsetof(struct kvm_pic_state, auto_eoi) },
+	{ "rotate_on_auto_eoi", offsetof(struct kvm_pic_state, rotate_on_auto_eoi) },
+	{ "special_fully_nested_mode", offsetof(struct kvm_pic_state, special_fully_nested_mode) },
+	{ "init4", offsetof(struct kvm_pic_state, init4) },
+	{ "elcr", offsetof(struct kvm_pic_state, elcr) },
+	{ "elcr_mask", offsetof(struct kvm_pic_state, elcr_mask) },
+};
+
 static void cmp_pic(struct diffs *ds, const char *chip,
 		    const struct kvm_pic_state *k, const struct kvm_pic_state *c)
 {
 	char f[48];
 
-#define PIC_FIELD(x) do {						\
-		snprintf(f, sizeof(f), "%s " #x, chip);			\
-		cmp_u64(ds, f, k->x, c->x);				\
-	} while (0)
-	PIC_FIELD(last_irr);
-	PIC_FIELD(irr);
-	PIC_FIELD(imr);
-	PIC_FIELD(isr);
-	PIC_FIELD(priority_add);
-	PIC_FIELD(irq_base);
-	PIC_FIELD(read_reg_select);
-	PIC_FIELD(poll);
-	PIC_FIELD(special_mask);
-	PIC_FIELD(init_state);
-	PIC_FIELD(auto_eoi);
-	PIC_FIELD(rotate_on_auto_eoi);
-	PIC_FIELD(special_fully_nested_mode);
-	PIC_FIELD(init4);
-	PIC_FIELD(elcr);
-	PIC_FIELD(elcr_mask);
-#undef PIC_FIELD
+	for (unsigned int n = 0; n < ARRAY_SIZE(pic_fields); n++) {
+		size_t off = pic_fields[n].off;
+
+		snprintf(f, sizeof(f), "%s %s", chip, pic_fields[n].name);
+		cmp_u64(ds, f, ((const uint8_t *)k)[off], ((const uint8_t *)c)[off]);
+	}
 }
 
 static void compare(const struct record *k, const struct record *c,
@@ -1096,7 +1107,8 @@ static struct diffs found[MAX_ROUNDS][NR_STEPS];
  * ours failed); K must run them all.
  */
 static unsigned int one_round(struct __test_metadata *_metadata,
-			      unsigned int round, unsigned int *misfires)
+			      unsigned int round, unsigned int *misfires,
+			      unsigned int *broken)
 {
 	struct target *t = calloc(1, sizeof(*t));
 	unsigned int ran = 0;
@@ -1126,18 +1138,21 @@ static unsigned int one_round(struct __test_metadata *_metadata,
 	r = target_init(t, true);
 	if (!r)
 		ran = run_programme(t, rec_kic);
-	ksft_print_msg("round %u: kvm-irqchip: %u steps in %llu ms, %u ExtINT injected, %u EOIs forwarded\n",
+	ksft_print_msg("round %u: kvm-irqchip: %u steps in %llu ms, %u ExtINT, %u EOIs\n",
 		       round + 1, ran, (unsigned long long)(now_ms() - t0),
 		       t->extints, t->eois);
 	target_fini(t);
 	free(t);
 	EXPECT_EQ(0, r);
+	/* an error of ours (the module or this VMM) is no artifact */
+	if (r || ran != NR_STEPS)
+		(*broken)++;
 
 	for (unsigned int s = 0; s < NR_STEPS; s++) {
 		for (unsigned int i = 0; !round && i < NR_VCPUS; i++) {
 			if (rec_kvm[s].nr_irq[i] == steps[s].expect[i])
 				continue;
-			ksft_print_msg("programme: step %s: KVM's vCPU %u took %u interrupts, expected %u\n",
+			ksft_print_msg("programme: step %s: KVM vCPU %u took %u, not %u\n",
 				       steps[s].name, i, rec_kvm[s].nr_irq[i],
 				       steps[s].expect[i]);
 			(*misfires)++;
@@ -1197,7 +1212,7 @@ FIXTURE_TEARDOWN(cg)
 TEST_F_TIMEOUT(cg, conformance_guest, 240)
 {
 	unsigned int same = 0, differ = 0, documented = 0, unexplained = 0;
-	unsigned int intermittent = 0, misfires = 0, rounds = 0;
+	unsigned int intermittent = 0, misfires = 0, rounds = 0, broken = 0;
 	unsigned int seen[ARRAY_SIZE(guest_diffs)] = { 0 };
 	bool again = true;
 	int fd;
@@ -1213,7 +1228,7 @@ TEST_F_TIMEOUT(cg, conformance_guest, 240)
 		SKIP(return, "built without the KVM bridge");
 
 	while (again && rounds < MAX_ROUNDS) {
-		one_round(_metadata, rounds, &misfires);
+		one_round(_metadata, rounds, &misfires, &broken);
 		again = false;
 		for (unsigned int s = 0; s < NR_STEPS; s++)
 			for (unsigned int n = 0; n < found[rounds][s].n; n++)
@@ -1249,7 +1264,7 @@ TEST_F_TIMEOUT(cg, conformance_guest, 240)
 			} else {
 				nd++;
 				all_doc = false;
-				ksft_print_msg("step %s: %s: KVM %s, kvm-irqchip %s (in every round)\n",
+				ksft_print_msg("step %s: %s: KVM %s, ours %s (every round)\n",
 					       steps[s].name, ds->d[n].field,
 					       ds->d[n].kvm, ds->d[n].kic);
 			}
@@ -1276,10 +1291,13 @@ TEST_F_TIMEOUT(cg, conformance_guest, 240)
 			       guest_diffs[n].step, guest_diffs[n].field);
 		unexplained++;
 	}
-	ksft_print_msg("conformance_guest: %u steps, %u identical, %u differ (%u documented, %u unexplained), %u intermittent, %u rounds\n",
-		       (unsigned int)NR_STEPS, same, differ, documented,
-		       unexplained, intermittent, rounds);
+	/* one line */
+	ksft_print_msg("conformance_guest: %u steps, %u identical, %u differ ",
+		       (unsigned int)NR_STEPS, same, differ);
+	printf("(%u documented, %u unexplained), %u intermittent, %u rounds\n",
+	       documented, unexplained, intermittent, rounds);
 	EXPECT_EQ(0u, misfires);
+	EXPECT_EQ(0u, broken);
 	EXPECT_EQ(0u, unexplained);
 }
 

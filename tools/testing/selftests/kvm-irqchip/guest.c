@@ -410,6 +410,7 @@ static int handle_exit(struct guest_vcpu *v)
 		return handle_eoi(v, run->eoi.vector);
 	case KVM_EXIT_HLT:	/* only without an in-kernel LAPIC */
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:	/* asked by a guest_run_fn */
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_fail(v, "KVM_EXIT_SHUTDOWN (triple fault)");

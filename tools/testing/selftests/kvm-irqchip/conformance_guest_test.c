@@ -42,6 +42,7 @@
  * exactly the reports the step expects, so the programme cannot pass by
  * doing nothing on both.
  */
+#include <assert.h>
 #include <poll.h>
 #include <pthread.h>
 
@@ -489,25 +490,45 @@ static long s_pic_init(struct target *t)
 		   INB(0x4d0), INB(0x4d1));
 }
 
+/* The entries of the comment above, as the guest writes them */
+static const struct entry {
+	uint8_t pin, vec, dest;
+	bool level, logical, masked;
+} entries[] = {
+	{ 3, 0x43, 0, false, false, false },
+	{ 5, 0x55, 1, true, false, false },
+	{ 9, 0x69, 0x2, true, true, false },
+	{ 10, 0x7a, 0, true, false, true },
+	{ 11, 0x8b, 0, true, false, false },
+	{ 16, 0x90, 0x3, false, true, false },
+	{ 17, 0xa1, 0x3, true, true, false },
+};
+
+/* four writes per entry and two per register read fit in one command */
+static_assert(ARRAY_SIZE(entries) * 4 + 5 * 2 <= GUEST_MAX_OPS, "ops");
+
+/* Each entry high word, then low word; then ID, version, arbitration, pin 5. */
 static long s_ioapic_program(struct target *t)
 {
-	return OPS(t, 0,
-		   SEL(0x11 + 2 * 3), WIN(rte_hi(0)),
-		   SEL(0x10 + 2 * 3), WIN(rte_lo(0x43, false, false, false)),
-		   SEL(0x11 + 2 * 5), WIN(rte_hi(1)),
-		   SEL(0x10 + 2 * 5), WIN(rte_lo(0x55, true, false, false)),
-		   SEL(0x11 + 2 * 9), WIN(rte_hi(0x2)),
-		   SEL(0x10 + 2 * 9), WIN(rte_lo(0x69, true, true, false)),
-		   SEL(0x11 + 2 * 10), WIN(rte_hi(0)),
-		   SEL(0x10 + 2 * 10), WIN(rte_lo(0x7a, true, false, true)),
-		   SEL(0x11 + 2 * 11), WIN(rte_hi(0)),
-		   SEL(0x10 + 2 * 11), WIN(rte_lo(0x8b, true, false, false)),
-		   SEL(0x11 + 2 * 16), WIN(rte_hi(0x3)),
-		   SEL(0x10 + 2 * 16), WIN(rte_lo(0x90, false, true, false)),
-		   SEL(0x11 + 2 * 17), WIN(rte_hi(0x3)),
-		   SEL(0x10 + 2 * 17), WIN(rte_lo(0xa1, true, true, false)),
-		   SEL(0x00), RDWIN, SEL(0x01), RDWIN, SEL(0x02), RDWIN,
-		   SEL(0x10 + 2 * 5), RDWIN, SEL(0x11 + 2 * 5), RDWIN);
+	static const uint8_t reads[] = { 0x00, 0x01, 0x02, 0x10 + 2 * 5,
+					 0x11 + 2 * 5 };
+	struct guest_op o[GUEST_MAX_OPS];
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < ARRAY_SIZE(entries); k++) {
+		const struct entry *e = &entries[k];
+
+		o[n++] = (struct guest_op)SEL(0x11 + 2 * e->pin);
+		o[n++] = (struct guest_op)WIN(rte_hi(e->dest));
+		o[n++] = (struct guest_op)SEL(0x10 + 2 * e->pin);
+		o[n++] = (struct guest_op)WIN(rte_lo(e->vec, e->level,
+						     e->logical, e->masked));
+	}
+	for (unsigned int k = 0; k < ARRAY_SIZE(reads); k++) {
+		o[n++] = (struct guest_op)SEL(reads[k]);
+		o[n++] = (struct guest_op)RDWIN;
+	}
+	return ops_on(t, 0, o, n);
 }
 
 static long s_line_edge(struct target *t)

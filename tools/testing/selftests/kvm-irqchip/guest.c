@@ -48,6 +48,13 @@ static_assert(offsetof(struct guest_page, ldr) == GUEST_PG_LDR, "layout");
 static_assert(offsetof(struct guest_page, dfr) == GUEST_PG_DFR, "layout");
 static_assert(offsetof(struct guest_page, tpr) == GUEST_PG_TPR, "layout");
 static_assert(offsetof(struct guest_page, fault) == GUEST_PG_FAULT, "layout");
+static_assert(offsetof(struct guest_page, cmd_seq) == GUEST_PG_CMD_SEQ, "layout");
+static_assert(offsetof(struct guest_page, done_seq) == GUEST_PG_DONE_SEQ, "layout");
+static_assert(offsetof(struct guest_page, nr_ops) == GUEST_PG_NR_OPS, "layout");
+static_assert(offsetof(struct guest_page, ops) == GUEST_PG_OPS, "layout");
+static_assert(sizeof(struct guest_op) == GUEST_OP_SIZE, "layout");
+static_assert(offsetof(struct guest_page, eoi_mode) == GUEST_PG_EOI_MODE, "layout");
+static_assert(sizeof(struct guest_page) <= 0x1000, "layout");
 static_assert(GUEST_STACK_TOP(GUEST_MAX_VCPUS - 1) <= GUEST_MEM_SIZE, "layout");
 static_assert(GUEST_SEL_PAGE(GUEST_MAX_VCPUS) <= GUEST_TSS_GPA - GUEST_GDT_GPA,
 	      "layout");
@@ -149,8 +156,8 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
-/* /dev/kvm, the split-irqchip VM and its memory with the image in it */
-static int create_vm(struct guest *g)
+/* /dev/kvm, the VM with its irqchip and its memory with the image in it */
+static int create_vm(struct guest *g, enum guest_irqchip mode)
 {
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM_SIZE,
@@ -168,8 +175,11 @@ static int create_vm(struct guest *g)
 	if (r < 0)
 		return r;
 	g->vm.fd = r;
-	/* Must precede the vCPUs: KVM refuses it once one exists. */
-	r = enable_cap(g->vm.fd, KVM_CAP_SPLIT_IRQCHIP, GUEST_SPLIT_PINS, 0);
+	/* Must precede the vCPUs: KVM refuses either once one exists. */
+	if (mode == GUEST_IRQCHIP_KERNEL)
+		r = xioctl(g->vm.fd, KVM_CREATE_IRQCHIP, NULL);
+	else
+		r = enable_cap(g->vm.fd, KVM_CAP_SPLIT_IRQCHIP, GUEST_SPLIT_PINS, 0);
 	if (r)
 		return r;
 	g->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
@@ -208,7 +218,8 @@ static int add_vcpu(struct guest *g, unsigned int i)
 	return setup_vcpu(g, i);
 }
 
-int guest_init(struct guest *g, unsigned int nr_vcpus)
+int guest_init_irqchip(struct guest *g, unsigned int nr_vcpus,
+		       enum guest_irqchip mode)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 	pthread_condattr_t attr;
@@ -230,7 +241,7 @@ int guest_init(struct guest *g, unsigned int nr_vcpus)
 	/* No SA_RESTART: the signal must end KVM_RUN with -EINTR. */
 	if (sigaction(GUEST_KICK_SIGNAL, &sa, NULL))
 		return -errno;
-	r = create_vm(g);
+	r = create_vm(g, mode);
 	if (r)
 		return r;
 	g->vm.vcpu = calloc(nr_vcpus, sizeof(int));
@@ -242,6 +253,11 @@ int guest_init(struct guest *g, unsigned int nr_vcpus)
 			return r;
 	}
 	return 0;
+}
+
+int guest_init(struct guest *g, unsigned int nr_vcpus)
+{
+	return guest_init_irqchip(g, nr_vcpus, GUEST_IRQCHIP_SPLIT);
 }
 
 void guest_set_ldr(struct guest *g, unsigned int i, uint8_t ldr, uint32_t dfr)
@@ -268,6 +284,12 @@ void guest_on_exit(struct guest *g, guest_exit_fn fn, void *opaque)
 {
 	g->on_exit = fn;
 	g->exit_opaque = opaque;
+}
+
+void guest_on_run(struct guest *g, guest_run_fn fn, void *opaque)
+{
+	g->on_run = fn;
+	g->run_opaque = opaque;
 }
 
 static void dump_vcpu(struct guest_vcpu *v)
@@ -329,13 +351,17 @@ static int handle_report(struct guest_vcpu *v, uint32_t word)
 			  vec, f[1], f[3], f[2], f[4]);
 		return -EIO;
 	}
-	if (kind != GUEST_REPORT_READY && kind != GUEST_REPORT_IRQ) {
+	if (kind != GUEST_REPORT_READY && kind != GUEST_REPORT_IRQ &&
+	    kind != GUEST_REPORT_DONE) {
 		vcpu_fail(v, "unknown report %#x", word);
 		return -EIO;
 	}
 	pthread_mutex_lock(&g->lock);
 	if (kind == GUEST_REPORT_READY) {
 		v->ready = true;
+	} else if (kind == GUEST_REPORT_DONE) {
+		v->done = vec;
+		v->nr_done++;
 	} else {
 		v->reports[vec]++;
 		log_event(v, GUEST_EV_IRQ, vec);
@@ -384,6 +410,7 @@ static int handle_exit(struct guest_vcpu *v)
 		return handle_eoi(v, run->eoi.vector);
 	case KVM_EXIT_HLT:	/* only without an in-kernel LAPIC */
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:	/* asked by a guest_run_fn */
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_fail(v, "KVM_EXIT_SHUTDOWN (triple fault)");
@@ -444,6 +471,8 @@ static void *vcpu_thread(void *arg)
 		if (__atomic_load_n(&g->stop, __ATOMIC_SEQ_CST))
 			break;
 		serve_call(v);
+		if (g->on_run)
+			g->on_run(g, v->index, v->run, g->run_opaque);
 		if (ioctl(fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -465,6 +494,12 @@ static void kick(struct guest_vcpu *v)
 {
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, GUEST_KICK_SIGNAL);
+}
+
+void guest_kick(struct guest *g, unsigned int i)
+{
+	if (i < g->vm.nr && g->vcpu[i].running)
+		kick(&g->vcpu[i]);
 }
 
 long guest_vcpu_ioctl(struct guest *g, unsigned int i, unsigned long req,
@@ -570,7 +605,7 @@ static int first_error(const struct guest *g)
 	return 0;
 }
 
-enum wait_what { WAIT_READY, WAIT_IRQ, WAIT_EOI };
+enum wait_what { WAIT_READY, WAIT_IRQ, WAIT_EOI, WAIT_DONE };
 
 /* Under g->lock: the error that ends a wait (any vCPU's while booting) */
 static int wait_error(const struct guest *g, enum wait_what what,
@@ -593,6 +628,8 @@ static bool wait_done(const struct guest *g, enum wait_what what,
 		return g->vcpu[i].reports[vec] >= want;
 	case WAIT_EOI:
 		return g->vcpu[i].eois[vec] >= want;
+	case WAIT_DONE:
+		return g->vcpu[i].done == vec;
 	}
 	return false;
 }
@@ -698,6 +735,66 @@ unsigned int guest_log(struct guest *g, unsigned int i,
 		out[k] = v->log[(first + k) % GUEST_LOG_SIZE];
 	pthread_mutex_unlock(&g->lock);
 	return n;
+}
+
+unsigned int guest_log_from(struct guest *g, unsigned int i, uint64_t first,
+			    struct guest_event *out, unsigned int max,
+			    uint64_t *next)
+{
+	const struct guest_vcpu *v = &g->vcpu[i];
+	unsigned int n = 0;
+
+	*next = first;
+	if (i >= g->vm.nr)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	if (v->nr_events > GUEST_LOG_SIZE && first < v->nr_events - GUEST_LOG_SIZE)
+		first = v->nr_events - GUEST_LOG_SIZE;
+	for (; first < v->nr_events && n < max; first++)
+		out[n++] = v->log[first % GUEST_LOG_SIZE];
+	*next = first;
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+void guest_set_eoi_mode(struct guest *g, unsigned int i, unsigned int vec,
+			uint8_t mode)
+{
+	if (i < g->vm.nr)
+		__atomic_store_n(&g->vcpu[i].page->eoi_mode[vec & 0xff], mode,
+				 __ATOMIC_RELEASE);
+}
+
+int guest_run_ops(struct guest *g, unsigned int i, struct guest_op *ops,
+		  unsigned int n, int timeout_ms)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct guest_page *p;
+	uint64_t t0 = now_ms();
+	uint32_t seq;
+	long r;
+	int w;
+
+	if (i >= g->vm.nr || n > GUEST_MAX_OPS)
+		return -EINVAL;
+	p = g->vcpu[i].page;
+	seq = ++g->seq[i];
+	memcpy(p->ops, ops, n * sizeof(*ops));
+	p->nr_ops = n;
+	/* The ops are in memory before the guest can see the new number. */
+	__atomic_store_n(&p->cmd_seq, seq, __ATOMIC_RELEASE);
+	do {
+		r = guest_vcpu_ioctl(g, i, KVM_SET_MP_STATE, &mp);
+		if (r)
+			return r;
+		w = wait_for(g, WAIT_DONE, i, seq & 0xff, 0, 100);
+	} while (w == -ETIMEDOUT && now_ms() - t0 < (uint64_t)timeout_ms);
+	if (w)
+		return w;
+	if (__atomic_load_n(&p->done_seq, __ATOMIC_ACQUIRE) != seq)
+		return -EIO;
+	memcpy(ops, p->ops, n * sizeof(*ops));
+	return 0;
 }
 
 int guest_error(struct guest *g)

@@ -3,7 +3,8 @@
  * A tiny real guest and the VMM that runs it, for end-to-end tests.
  *
  * The VMM: a KVM VM in split-irqchip mode (KVM_CAP_SPLIT_IRQCHIP with
- * GUEST_SPLIT_PINS: the LAPICs are KVM's, the IOAPIC and PIC are not), one
+ * GUEST_SPLIT_PINS: the LAPICs are KVM's, the IOAPIC and PIC are not; or,
+ * with guest_init_irqchip(), KVM_CREATE_IRQCHIP: all three are KVM's), one
  * memory slot of GUEST_MEM_SIZE at GPA 0 and 1 to GUEST_MAX_VCPUS vCPUs,
  * each run by its own thread looping on KVM_RUN.
  *
@@ -11,9 +12,13 @@
  * paging, so the LAPIC page at 0xfee00000 is reached by its address.
  * Every vCPU starts at the same entry with the registers the VMM set (no
  * INIT/SIPI), applies its config (LDR, DFR, TPR), software-enables its
- * LAPIC, reports READY, then sits in an sti/hlt loop.  Vectors 0x20-0xff
- * count the interrupt in the vCPU's page, write EOI, report IRQ and iret;
- * vectors 0-0x1f record the exception in the page, report FAULT and stop.
+ * LAPIC, reports READY, then sits in an sti/hlt loop; each time it leaves
+ * HLT it looks for a command from the host (guest_run_ops(): port and
+ * memory accesses made in order, then a DONE report).  Vectors 0x20-0xff
+ * count the interrupt in the vCPU's page, EOI it as the vector's EOI mode
+ * says (the LAPIC by default; the 8259s; or not at all, leaving it to a
+ * command), report IRQ and iret; vectors 0-0x1f record the exception in
+ * the page, report FAULT and stop.
  *
  * Reporting: each vCPU has a page in guest memory (struct guest_page),
  * whose counters the host reads directly: that is the count to assert on.
@@ -65,6 +70,25 @@
 #define GUEST_PG_DFR		0x410
 #define GUEST_PG_TPR		0x414
 #define GUEST_PG_FAULT		0x420	/* vector, error, eip, cs, eflags */
+#define GUEST_PG_CMD_SEQ	0x440	/* host: the command's number */
+#define GUEST_PG_DONE_SEQ	0x444	/* guest: the last command done */
+#define GUEST_PG_NR_OPS		0x448	/* host: ops in the command */
+#define GUEST_PG_OPS		0x480	/* struct guest_op ops[GUEST_MAX_OPS] */
+#define GUEST_PG_EOI_MODE	0x700	/* u8 eoi_mode[256] */
+
+/* A command: accesses the guest makes in order (struct guest_op) */
+#define GUEST_MAX_OPS		40	/* up to GUEST_PG_EOI_MODE */
+#define GUEST_OP_SIZE		16
+#define GUEST_OP_OUTB		1	/* outb val, port addr */
+#define GUEST_OP_INB		2	/* res = inb port addr */
+#define GUEST_OP_WRITE32	3	/* movl val, (addr) */
+#define GUEST_OP_READ32		4	/* res = movl (addr) */
+
+/* What the handler of a vector does before it reports (eoi_mode[v]) */
+#define GUEST_EOI_LAPIC		0	/* write the LAPIC's EOI register */
+#define GUEST_EOI_NONE		1	/* nothing: a later command EOIs */
+#define GUEST_EOI_PIC_MASTER	2	/* non-specific EOI to the master 8259 */
+#define GUEST_EOI_PIC_SLAVE	3	/* ... to the slave, then the master */
 
 #define GUEST_CFG_LDR		0x1	/* flags: write DFR, then LDR */
 
@@ -73,6 +97,7 @@
 #define GUEST_REPORT_READY	1
 #define GUEST_REPORT_IRQ	2
 #define GUEST_REPORT_FAULT	3
+#define GUEST_REPORT_DONE	4	/* a command done; low byte of its number */
 
 /* LAPIC registers as the guest addresses them (xAPIC MMIO) */
 #define GUEST_APIC_TPR		0xfee00080
@@ -108,12 +133,30 @@ struct guest_page {
 	uint32_t tpr;		/* TPR value written before sti */
 	uint32_t pad[2];
 	uint32_t fault[5];	/* vector, error code, eip, cs, eflags */
+	uint32_t pad2[3];
+	uint32_t cmd_seq;	/* the host's last command (guest_run_ops()) */
+	uint32_t done_seq;	/* the guest's last command done */
+	uint32_t nr_ops;	/* ops in the command */
+	uint32_t pad3[13];
+	struct guest_op {
+		uint32_t kind;	/* GUEST_OP_* */
+		uint32_t addr;	/* port or guest-physical address */
+		uint32_t val;	/* the value written */
+		uint32_t res;	/* the value read */
+	} ops[GUEST_MAX_OPS];
+	uint8_t eoi_mode[256];	/* GUEST_EOI_* of each vector */
 };
 
 /* An entry of a vCPU's event log */
 enum guest_event_kind {
 	GUEST_EV_IRQ = 1,	/* the guest reported a handled interrupt */
 	GUEST_EV_EOI,		/* KVM_EXIT_IOAPIC_EOI */
+};
+
+/* Where the VM's PIC and IOAPIC are (guest_init_irqchip()) */
+enum guest_irqchip {
+	GUEST_IRQCHIP_SPLIT,	/* KVM_CAP_SPLIT_IRQCHIP: the VMM's */
+	GUEST_IRQCHIP_KERNEL,	/* KVM_CREATE_IRQCHIP: KVM's own */
 };
 
 struct guest_event {
@@ -141,6 +184,13 @@ typedef void (*guest_eoi_fn)(struct guest *g, unsigned int vcpu,
  */
 typedef int (*guest_exit_fn)(struct guest *g, unsigned int vcpu,
 			     struct kvm_run *run, void *opaque);
+/*
+ * Called on the vCPU's thread before each KVM_RUN, after any pending
+ * guest_vcpu_ioctl() ran: the place to inject with KVM_INTERRUPT or to set
+ * run->request_interrupt_window.  The same rules as guest_eoi_fn.
+ */
+typedef void (*guest_run_fn)(struct guest *g, unsigned int vcpu,
+			     struct kvm_run *run, void *opaque);
 
 /**
  * struct guest_vcpu - one vCPU and its thread
@@ -155,6 +205,8 @@ typedef int (*guest_exit_fn)(struct guest *g, unsigned int vcpu,
  * @exited: @thread left its loop; it serves no more calls
  * @call_pending: a guest_vcpu_ioctl() waits for @thread to run it
  * @call_req, @call_arg, @call_ret: that ioctl and its result
+ * @done: the low byte of the last command the guest reported done
+ * @nr_done: GUEST_REPORT_DONE reports
  * @reports: IRQ reports per vector
  * @eois: KVM_EXIT_IOAPIC_EOI exits per vector
  * @nr_events: events ever logged; the last GUEST_LOG_SIZE are in @log
@@ -174,6 +226,8 @@ struct guest_vcpu {
 	unsigned long call_req;
 	void *call_arg;
 	long call_ret;
+	uint8_t done;
+	uint64_t nr_done;
 	uint64_t reports[256];
 	uint64_t eois[256];
 	uint64_t nr_events;
@@ -192,6 +246,8 @@ struct guest_vcpu {
  * @stop: set by guest_fini(); the vCPU threads leave their loop
  * @on_eoi, @eoi_opaque: optional KVM_EXIT_IOAPIC_EOI callback
  * @on_exit, @exit_opaque: optional handler of other exits
+ * @on_run, @run_opaque: optional hook before each KVM_RUN
+ * @seq: commands sent (guest_run_ops()), per vCPU
  * @vcpu: vm.nr vCPUs
  */
 struct guest {
@@ -206,6 +262,9 @@ struct guest {
 	void *eoi_opaque;
 	guest_exit_fn on_exit;
 	void *exit_opaque;
+	guest_run_fn on_run;
+	void *run_opaque;
+	uint32_t seq[GUEST_MAX_VCPUS];
 	struct guest_vcpu vcpu[GUEST_MAX_VCPUS];
 };
 
@@ -215,6 +274,9 @@ struct guest {
  * failure guest_fini() still cleans up what was made.
  */
 int guest_init(struct guest *g, unsigned int nr_vcpus);
+/* The same with the PIC and IOAPIC where mode says. */
+int guest_init_irqchip(struct guest *g, unsigned int nr_vcpus,
+		       enum guest_irqchip mode);
 /* Stop and join the vCPU threads, then free everything; idempotent. */
 void guest_fini(struct guest *g);
 
@@ -225,6 +287,7 @@ void guest_set_tpr(struct guest *g, unsigned int i, uint8_t tpr);
 /* Before guest_start(): the callbacks, each with its opaque pointer. */
 void guest_on_eoi(struct guest *g, guest_eoi_fn fn, void *opaque);
 void guest_on_exit(struct guest *g, guest_exit_fn fn, void *opaque);
+void guest_on_run(struct guest *g, guest_run_fn fn, void *opaque);
 
 /* Start one thread per vCPU. */
 int guest_start(struct guest *g);
@@ -249,8 +312,34 @@ uint64_t guest_eois(struct guest *g, unsigned int i, unsigned int vec);
  */
 unsigned int guest_log(struct guest *g, unsigned int i,
 		       struct guest_event *out, unsigned int max);
+/*
+ * Copy vCPU i's events numbered first onwards (the first event ever logged
+ * is 0), oldest first, up to max; *next gets the number after the last
+ * event copied, where the next call starts.  Returns how many were copied;
+ * events that already left the log are skipped.
+ */
+unsigned int guest_log_from(struct guest *g, unsigned int i, uint64_t first,
+			    struct guest_event *out, unsigned int max,
+			    uint64_t *next);
 /* 0 while every vCPU is healthy, else the first failed vCPU's -errno. */
 int guest_error(struct guest *g);
+
+/* Any time: what vCPU i's handler does for vector vec (GUEST_EOI_*). */
+void guest_set_eoi_mode(struct guest *g, unsigned int i, unsigned int vec,
+			uint8_t mode);
+/*
+ * Have vCPU i make the accesses ops[0..n-1] in order, wait until it reports
+ * them done, and copy each op's result back into ops[].res.  The guest
+ * takes commands in its idle loop: the VMM wakes it from HLT with
+ * KVM_SET_MP_STATE (RUNNABLE), again every 100 ms until it answers, since
+ * a wake that lands just before the guest's HLT is lost.  Interrupts stay
+ * enabled while it works.  0, -EINVAL for n above GUEST_MAX_OPS,
+ * -ETIMEDOUT, -EIO.
+ */
+int guest_run_ops(struct guest *g, unsigned int i, struct guest_op *ops,
+		  unsigned int n, int timeout_ms);
+/* Make vCPU i leave KVM_RUN once: its guest_run_fn hook runs again. */
+void guest_kick(struct guest *g, unsigned int i);
 
 /*
  * A vCPU ioctl (KVM_GET_LAPIC, KVM_GET_REGS...) on vCPU i, as xioctl().

@@ -36,13 +36,66 @@ guest_image_entry:
 	movl	$(GUEST_REPORT_READY << 8), %eax
 	movw	$GUEST_REPORT_PORT, %dx
 	outl	%eax, %dx
+	/* Idle: whatever woke us, look for a command. */
 2:	hlt
+	movl	%fs:GUEST_PG_CMD_SEQ, %eax
+	cmpl	%eax, %fs:GUEST_PG_DONE_SEQ
+	je	2b
+	call	run_ops
 	jmp	2b
 
 /*
- * An interrupt: count it, EOI, then report.  The report comes last so
- * that the host, woken by it, finds the count in memory and has already
- * seen the KVM_EXIT_IOAPIC_EOI that the EOI write may cause.
+ * Command %eax: make each op's access in order, then mark the command
+ * done and report it.  Interrupts stay enabled; the handler below keeps
+ * every register but %eax and %edx, and those it saves.
+ */
+run_ops:
+	pushl	%ebx
+	pushl	%ecx
+	pushl	%esi
+	movl	%eax, %esi
+	xorl	%ebx, %ebx
+1:	cmpl	%fs:GUEST_PG_NR_OPS, %ebx
+	jae	9f
+	movl	%ebx, %ecx
+	shll	$4, %ecx			/* GUEST_OP_SIZE */
+	movl	%fs:GUEST_PG_OPS + 4(%ecx), %edx	/* addr */
+	movl	%fs:GUEST_PG_OPS + 8(%ecx), %eax	/* val */
+	cmpl	$GUEST_OP_OUTB, %fs:GUEST_PG_OPS(%ecx)
+	jne	3f
+	outb	%al, %dx
+	jmp	8f
+3:	cmpl	$GUEST_OP_INB, %fs:GUEST_PG_OPS(%ecx)
+	jne	4f
+	xorl	%eax, %eax
+	inb	%dx, %al
+	jmp	7f
+4:	cmpl	$GUEST_OP_WRITE32, %fs:GUEST_PG_OPS(%ecx)
+	jne	5f
+	movl	%eax, (%edx)
+	jmp	8f
+5:	cmpl	$GUEST_OP_READ32, %fs:GUEST_PG_OPS(%ecx)
+	jne	8f				/* unknown: skipped */
+	movl	(%edx), %eax
+7:	movl	%eax, %fs:GUEST_PG_OPS + 12(%ecx)	/* res */
+8:	incl	%ebx
+	jmp	1b
+9:	movl	%esi, %fs:GUEST_PG_DONE_SEQ
+	movl	%esi, %eax
+	andl	$0xff, %eax
+	orl	$(GUEST_REPORT_DONE << 8), %eax
+	movw	$GUEST_REPORT_PORT, %dx
+	outl	%eax, %dx
+	popl	%esi
+	popl	%ecx
+	popl	%ebx
+	ret
+
+/*
+ * An interrupt: count it, EOI it as its mode says, then report.  The
+ * report comes last so that the host, woken by it, finds the count in
+ * memory and has already seen the KVM_EXIT_IOAPIC_EOI (or the 8259 port
+ * write) that the EOI causes.
  */
 irq:
 	pushl	%eax
@@ -50,8 +103,21 @@ irq:
 	movl	8(%esp), %eax			/* vector, pushed by the stub */
 	incl	%fs:GUEST_PG_COUNT(, %eax, 4)
 	incl	%fs:GUEST_PG_TOTAL
+	movzbl	%fs:GUEST_PG_EOI_MODE(%eax), %edx
+	testl	%edx, %edx			/* GUEST_EOI_LAPIC */
+	jnz	4f
 	movl	$0, GUEST_APIC_EOI
-	orl	$(GUEST_REPORT_IRQ << 8), %eax
+	jmp	5f
+4:	cmpl	$GUEST_EOI_PIC_MASTER, %edx
+	jb	5f				/* GUEST_EOI_NONE */
+	pushl	%eax
+	movb	$0x20, %al			/* OCW2: non-specific EOI */
+	cmpl	$GUEST_EOI_PIC_SLAVE, %edx
+	jne	6f
+	outb	%al, $0xa0
+6:	outb	%al, $0x20
+	popl	%eax
+5:	orl	$(GUEST_REPORT_IRQ << 8), %eax
 	movw	$GUEST_REPORT_PORT, %dx
 	outl	%eax, %dx
 	popl	%edx

@@ -418,7 +418,7 @@ static int kic_kvm_deliver_map(struct kic *kic, struct kvm_lapic **dst,
 	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
 	struct kvm_vcpu *vcpu;
 	unsigned int bit;
-	int r = -1;
+	int r = 0;	/* KVM's map path answers 0 for nobody, never -1 */
 	u32 i;
 
 	for (i = 0; i < kic->nr_vcpus && slots; i++) {

@@ -662,22 +662,22 @@ static const struct diff diffs[] = {
 	  "extended destination ID: bits 14:8 of the destination; KVM ignores them", false },
 	{ "vector hashing onto an empty slot of KVM's logical map", m_hash_empty,
 	  { A_EQ, 0 }, { A_EQ, 1 }, D_IRR | D_TMR | D_EVENTS, 'b',
-	  "KVM drops the interrupt; kvm-irqchip hashes among the LAPICs the destination holds", false },
+	  "KVM drops it; kvm-irqchip hashes among the LAPICs the destination holds", false },
 	{ "vector hashing onto an empty slot, through an irqfd", m_hash_empty_irqfd,
 	  { A_EQ, 0 }, { A_EQ, 0 }, D_IRR | D_TMR | D_EVENTS, 'b',
-	  "as above; an irqfd's write returns 0 on both", false },
+	  "as above; an irqfd's write returns 0 on both (the vector may be pending already)",
+	  true },
 	{ "vector hashing onto an empty slot, IOAPIC entry", m_hash_empty_pin,
 	  { A_ANY, 0 }, { A_ANY, 0 }, D_IRR | D_TMR | D_EVENTS | D_IOAPIC_RIRR, 'b',
-	  "as above; the status sums every chip the GSI reaches", false },
+	  "as above; the status sums every chip the GSI reaches", true },
 	{ "irqfd pulse on a pin held by KVM_IRQ_LINE", m_pulse_held,
 	  { A_EQ, 0 }, { A_EQ, 0 }, D_PIC | D_IOAPIC, 'b',
-	  "an irqfd is a line source of its own (KVM: KVM_IRQ_LINE's, so it lowers the line)", false },
+	  "an irqfd is a line source of its own (KVM: KVM_IRQ_LINE's: it lowers the line)",
+	  false },
 	{ "RTC raise after a non-vectored RTC delivery", m_rtc_stuck,
 	  { A_ANY, 0 }, { A_ANY, 0 },
 	  D_IRR | D_TMR | D_EVENTS | D_IOAPIC_RIRR | D_IOAPIC, 'b',
-	  "KVM counts EOIs owed for an NMI/SMI/INIT/SIPI/remote read but notes no vCPU"
-	  " owing them: its count never drains until KVM_SET_IRQCHIP; KVM's part of the"
-	  " status is 0 and its IOAPIC irr unchanged", true },
+	  "KVM's count of EOIs owed never drains (until KVM_SET_IRQCHIP)", true },
 	{ "no eligible vCPU on KVM's fallback path, level IOAPIC entry", m_pin_nobody,
 	  { A_ANY, 0 }, { A_ANY, 0 }, D_IOAPIC_RIRR, 'b',
 	  "KVM's -1 sets remote IRR with nobody to EOI it: the line is stuck", false },
@@ -1131,12 +1131,15 @@ static unsigned int diff_fields(const struct state *a, const struct state *b)
 
 static void show_events_diff(const struct state *a, const struct state *b)
 {
-	for (unsigned int i = 0; i < N; i++)
-		if (!ev_same(&a->ev[i], &b->ev[i]))
-			printf("#   vCPU %u nmi/smi/init/sipi(vec): KVM %u/%u/%u/%u(%#x), ours %u/%u/%u/%u(%#x)\n",
-			       i, a->ev[i].nmi, a->ev[i].smi, a->ev[i].init, a->ev[i].sipi,
-			       a->ev[i].sipi_vec, b->ev[i].nmi, b->ev[i].smi, b->ev[i].init,
-			       b->ev[i].sipi, b->ev[i].sipi_vec);
+	for (unsigned int i = 0; i < N; i++) {
+		if (ev_same(&a->ev[i], &b->ev[i]))
+			continue;
+		printf("#   vCPU %u nmi/smi/init/sipi(vec): KVM %u/%u/%u/%u(%#x), ",
+		       i, a->ev[i].nmi, a->ev[i].smi, a->ev[i].init, a->ev[i].sipi,
+		       a->ev[i].sipi_vec);
+		printf("ours %u/%u/%u/%u(%#x)\n", b->ev[i].nmi, b->ev[i].smi,
+		       b->ev[i].init, b->ev[i].sipi, b->ev[i].sipi_vec);
+	}
 }
 
 static bool pins_family(int fam);
@@ -1209,10 +1212,12 @@ static bool check(int fam, const struct ccase *c, bool accumulate)
 			       d ? d->name : "");
 			const struct rcpu *cs = c->setup ? c->setup : cur_setup;
 
-			for (unsigned int i = 0; cs && i < N; i++)
-				printf("#   vCPU %u: hw %d sw %d x2apic %d dfr %#x id %#x ldr %#x tpr %#x mp %u\n",
-				       i, cs[i].hw, cs[i].sw, cs[i].x2apic, rcpu_dfr(&cs[i]),
-				       cs[i].id, cs[i].ldr, cs[i].tpr, mp_want[i]);
+			for (unsigned int i = 0; cs && i < N; i++) {
+				printf("#   vCPU %u: hw %d sw %d x2apic %d dfr %#x ", i, cs[i].hw,
+				       cs[i].sw, cs[i].x2apic, rcpu_dfr(&cs[i]));
+				printf("id %#x ldr %#x tpr %#x mp %u\n", cs[i].id, cs[i].ldr,
+				       cs[i].tpr, mp_want[i]);
+			}
 			for (unsigned int i = 0; i < 4; i++) {
 				const char *h = recent[(nrecent + i) % 4];
 
@@ -1985,7 +1990,8 @@ static void msi_matrix_cases(struct __test_metadata *_metadata, int fam)
 		setups[S_TPR][i].tpr = i * 0x20 + 0x0f;
 		setups[S_NOLDR][i].ldr = 0;
 		if (i >= 4)
-			setups[S_MIXED][i] = (struct rcpu){ 1, 1, 1, i, 0x10 | 1u << (i % 4), 0, 0, 0 };
+			setups[S_MIXED][i] = (struct rcpu){ 1, 1, 1, i, 0x10 | 1u << (i % 4),
+							    0, 0, 0 };
 	}
 
 	for (int s = 0; s < S_NR; s++) {

@@ -37,7 +37,7 @@ FIXTURE_SETUP(strict)
 	};
 
 	if (!kic_module_loaded())
-		SKIP(return, "kvm-irqchip not loaded");
+		SKIP(return, "missing kic: kvm-irqchip not loaded");
 	ASSERT_EQ(0, vm_init_create(&self->vm, &cr));
 	ASSERT_EQ(1, check_ext(self->vm.fd, KVM_IRQCHIP_CAP_X86_STRICT));
 	if (variant->strict)

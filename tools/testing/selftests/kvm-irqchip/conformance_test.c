@@ -935,8 +935,6 @@ static void events_reset(int t, const struct vev *ev, const struct vev *other)
 /* Can this case leave an NMI, SMI, INIT or SIPI pending? */
 static bool events_wanted(int fam, const struct ccase *c, const struct state *k)
 {
-	if (fam == F_BRIDGE)
-		return false;	/* see bridge_targets_up() */
 	if (c->op == OP_MSI || c->op == OP_IRQFD_MSI) {
 		uint32_t dm = c->data >> 8 & 7;
 
@@ -1002,11 +1000,20 @@ static bool kvm_hashes;		/* kvm.vector_hashing */
 static bool x2apic_ids;		/* KVM_X2APIC_API_USE_32BIT_IDS on both */
 static bool x2apic_quirk_off;	/* KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK on both */
 
+/* the (n mod weight)-th set bit of @mask: kvm_vector_to_index() */
+static int nth_bit(uint32_t mask, uint32_t n)
+{
+	n %= __builtin_popcount(mask);
+	while (n--)
+		mask &= mask - 1;
+	return __builtin_ctz(mask);
+}
+
 static bool kvm_map_hash_empty(const struct ccase *c)
 {
 	const struct rcpu *cp = c->setup;
 	uint32_t dest = (c->lo >> 12 & 0xff) | (x2apic_ids ? c->hi & ~0xffu : 0);
-	uint32_t dm = c->data >> 8 & 7, vec = c->data & 0xff, mask, held = 0, k;
+	uint32_t dm = c->data >> 8 & 7, vec = c->data & 0xff, mask, held = 0;
 	unsigned int mode = 0;
 	int owner[16], b, p;
 
@@ -1057,24 +1064,14 @@ static bool kvm_map_hash_empty(const struct ccase *c)
 	} else {
 		return false;
 	}
-	if (!mask)
-		return false;
-	k = vec % __builtin_popcount(mask);
-	for (b = 0; b < 16; b++)
-		if (mask & 1u << b && !k--)
-			break;
-	if (owner[b] >= 0)
+	if (!mask || owner[nth_bit(mask, vec)] >= 0)
 		return false;
 	for (b = 0; b < 16; b++)
 		if (mask & 1u << b && owner[b] >= 0)
 			held |= 1u << b;
 	if (!held)
 		return false;
-	k = vec % __builtin_popcount(held);
-	for (b = 0; b < 16; b++)
-		if (held & 1u << b && !k--)
-			break;
-	p = owner[b];
+	p = owner[nth_bit(held, vec)];
 	if (dm == DM_EXTINT)
 		return false;
 	return dm > DM_LOWEST || (cp[p].hw && cp[p].sw);
@@ -3157,11 +3154,8 @@ static int bridge_targets_up(void)
 	lapics_only = true;
 	if (open_fds(TK) || open_fds(TC))
 		return -1;
-	/*
-	 * KVM's LAPICs on both sides, in x2APIC mode too.  Pending events
-	 * are not compared here yet (events_wanted()).
-	 */
-	if (cpuid_x2apic(&T[TK]) || cpuid_x2apic(&T[TC]))
+	/* KVM's LAPICs on both sides, in x2APIC mode too, events read alike */
+	if (cpuid_x2apic(&T[TK]) || cpuid_x2apic(&T[TC]) || events_arm(TK) || events_arm(TC))
 		return -1;
 	x2apic_ids = false;
 	x2apic_quirk_off = false;
@@ -3178,7 +3172,7 @@ static void bridge_random(struct __test_metadata *_metadata)
 	uint64_t end = now_ms() + 1000ull * (secs ? strtoul(secs, NULL, 0) : 30);
 	bool hashing = kvm_hashes_vectors();
 	unsigned int sent = 0;
-	struct rcpu c[N];
+	static struct rcpu c[N];
 
 	printf("# bridge_msis: seed %llu (KIC_SEED=%llu replays it)\n",
 	       (unsigned long long)seed, (unsigned long long)seed);
@@ -3189,6 +3183,9 @@ static void bridge_random(struct __test_metadata *_metadata)
 	while (sent < RANDOM_MSGS && now_ms() < end) {
 		random_setup(c);
 		ASSERT_EQ(0, setup_both(c));
+		ASSERT_EQ(0, events_arm(TK));
+		ASSERT_EQ(0, events_arm(TC));
+		cur_setup = c;
 		for (int k = 0; k < 50 && sent < RANDOM_MSGS; k++, sent++) {
 			bool via_irqfd = rnd(8) == 0;
 			struct ccase cs;

@@ -19,7 +19,11 @@
  *   l->lock (irq-safe spinlock) guards the page, the APIC base and the
  *   latched events; it is taken from the eventfd wakeup, so never sleep
  *   under it and never copy to or from userspace under it.
- *   l->match is written under l->lock and read without it by the APIC bus.
+ *   l->match is written under l->lock and read without it by the APIC bus;
+ *   every writer then rebuilds the APIC map (apic_map.c), in process
+ *   context with l->lock dropped.  l->arb_prio likewise: written under
+ *   l->lock, read without it by lowest-priority arbitration, as KVM reads
+ *   its own.
  *   The IOAPIC and PIC locks nest outside l->lock; this file calls into
  *   them (acknowledge, EOI) only with l->lock dropped.
  * LIFETIME

@@ -4,6 +4,7 @@
  *
  * msi.c      decodes an MSI address/data pair into an APIC bus message;
  * apic_bus.c finds the LAPICs a message is for and delivers it;
+ * apic_map.c is KVM's APIC map, from a destination to its LAPICs;
  * lapic.c    is the presentation state of one vCPU (IRR/ISR/TMR, TPR/PPR);
  * ioapic.c   is the I/O APIC: 24 pins turned into APIC bus messages;
  * pic.c      is the pair of cascaded 8259As, whose output is ExtINT to the

@@ -65,6 +65,9 @@ static long eoifd_args(int fd, uint32_t efd, uint32_t gsi, uint32_t flags,
 /*
  * 2 enabled xAPIC vCPUs; the default table plus MSI_GSI; IOAPIC pins
  * EDGE_GSI and LEVEL_GSI programmed and unmasked; two unbound eventfds.
+ * vCPU 0's LVT0 is masked, as firmware leaves it: the default table also
+ * routes GSI 0-15 to the PIC, whose ExtINT vCPU 0 would take first (its
+ * LVT0 resets to ExtINT); the PIC tests unmask it again.
  */
 FIXTURE(eoifd) {
 	struct vm vm;
@@ -83,6 +86,7 @@ FIXTURE_SETUP(eoifd)
 	self->v0 = self->vm.vcpu[0];
 	self->v1 = self->vm.vcpu[1];
 	ASSERT_EQ(0, vm_xapic_flat(&self->vm));
+	ASSERT_EQ(0, lapic_mask_lvt0(self->v0));
 	resample_default_routes(e);
 	e[RESAMPLE_DEFAULT_ROUTES] = route_msi(MSI_GSI, msi_addr(1, false, false), 0,
 					       msi_data(MSI_VEC, DM_FIXED, false));

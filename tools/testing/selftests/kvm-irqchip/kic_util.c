@@ -174,6 +174,17 @@ long lapic_clear_vectors(int vfd)
 	return lapic_set(vfd, &s);
 }
 
+long lapic_mask_lvt0(int vfd)
+{
+	struct kvm_lapic_state s;
+	long r = lapic_get(vfd, &s);
+
+	if (r)
+		return r;
+	apic_put(&s, 0x350, 0x10000);
+	return lapic_set(vfd, &s);
+}
+
 static int vec_has(int vfd, unsigned int base, unsigned int vec)
 {
 	struct kvm_lapic_state s;

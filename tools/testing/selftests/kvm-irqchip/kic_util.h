@@ -152,6 +152,12 @@ long lapic_set(int vfd, const struct kvm_lapic_state *s);
 long lapic_config(int vfd, uint32_t id, uint32_t ldr, uint32_t dfr, uint32_t svr,
 		  uint32_t tpr);
 long lapic_clear_vectors(int vfd);	/* clears IRR, ISR, TMR */
+/*
+ * LVT0 masked (0x10000), as firmware leaves it: vCPU 0 resets with LVT0 in
+ * ExtINT mode (KVM's LINT0_REENABLED quirk) and would take the PIC's
+ * interrupts first.  0 or -errno.
+ */
+long lapic_mask_lvt0(int vfd);
 /* 1/0 for the bit, or -errno */
 int irr_has(int vfd, unsigned int vec);
 int tmr_has(int vfd, unsigned int vec);

@@ -627,13 +627,34 @@ TEST_F(pic, extint_taken_when_apic_hw_disabled)
 	EXPECT_EQ(KVM_IRQCHIP_ACK_EXTINT, flags);
 }
 
-TEST_F(pic, extint_goes_to_vcpu0_only)
+/*
+ * As KVM: any vCPU whose LAPIC passes the PIC through takes its ExtINT,
+ * not only vCPU 0 (kvm_cpu_has_extint() and kvm_apic_accept_pic_intr(),
+ * arch/x86/kvm/irq.c and lapic.c): a hardware-disabled APIC, or LVT0
+ * unmasked in ExtINT mode.  An enabled APIC with LVT0 masked does not.
+ */
+TEST_F(pic, extint_goes_to_any_vcpu_whose_lapic_passes_it)
 {
-	ASSERT_EQ(0, set_lvt0(self->v1, LVT_EXTINT));
+	uint32_t flags = 0;
+
+	/* vCPU 1: APIC enabled, LVT0 masked */
 	ASSERT_EQ(1, line(&self->vm, 3, 1));
 	EXPECT_EQ(0, readable(self->v1));
 	EXPECT_EQ(ACK_EAGAIN, ack(self->v1, NULL));
-	EXPECT_EQ(0x23u, ack(self->v0, NULL));
+	/* LVT0 unmasked ExtINT: vCPU 1 takes it, and vCPU 0 finds nothing */
+	ASSERT_EQ(0, set_lvt0(self->v1, LVT_EXTINT));
+	EXPECT_EQ(0x23u, ack(self->v1, &flags));
+	EXPECT_EQ(KVM_IRQCHIP_ACK_EXTINT, flags);
+	EXPECT_EQ(ACK_EAGAIN, ack(self->v0, NULL));
+	ASSERT_EQ(0, outb(&self->vm, CMD(MASTER), OCW2_EOI));
+	/* LVT0 masked again but the APIC hardware-disabled: vCPU 1 takes it */
+	ASSERT_EQ(0, set_lvt0(self->v1, LVT_EXTINT | LVT_MASKED));
+	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
+	ASSERT_EQ(1, line(&self->vm, 4, 1));
+	flags = 0;
+	EXPECT_EQ(0x24u, ack(self->v1, &flags));
+	EXPECT_EQ(KVM_IRQCHIP_ACK_EXTINT, flags);
+	EXPECT_EQ(ACK_EAGAIN, ack(self->v0, NULL));
 }
 
 TEST_F(pic, extint_is_taken_before_lapic_irr)

@@ -265,13 +265,18 @@ TEST_F(batch, malformed_batch_is_einval_or_efault_with_no_index)
 	EXPECT_EQ(1, gsi_is_pending(self->vm.fd, 2));
 }
 
-/* Pin routes set incrementally: resampling needs them; the mark follows. */
-TEST_F(batch, pin_routes_follow_set_and_delete)
+/*
+ * Pin routes set incrementally: the strict model's resampling needs them
+ * (KVM, the default, takes a resampling irqfd on any GSI); the mark
+ * follows each set and delete.
+ */
+TEST_F(batch, strict_pin_routes_follow_set_and_delete)
 {
 	struct kvm_irq_routing_entry pin = route_pin(30, KVM_IRQCHIP_IOAPIC, 5);
 	struct kvm_irq_routing_entry msi = to_vcpu(30, 0, 0x45);
 	int efd = new_eventfd(), rfd = new_eventfd();
 
+	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
 	ASSERT_EQ(0, route_set1(self->vm.fd, &pin));
 	EXPECT_EQ(0, resample_irqfd(self->vm.fd, efd, rfd, 30));
 	EXPECT_EQ(0, irqfd(self->vm.fd, efd, 30, KVM_IRQFD_FLAG_DEASSIGN));

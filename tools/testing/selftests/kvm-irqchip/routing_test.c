@@ -299,13 +299,27 @@ TEST_F(routing, routing_s390_adapter_is_einval)
 	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, &e, 1));
 }
 
-TEST_F(routing, routing_hv_sint_is_einval)
+/*
+ * As KVM: kvm_set_routing_entry() loads an HV_SINT entry
+ * (arch/x86/kvm/irq_comm.c); with no active SynIC, kvm_hv_set_sint() fails
+ * and KVM_IRQ_LINE_STATUS reports -1.  A table ending in one replaces the
+ * old table like any valid table.
+ */
+TEST_F(routing, routing_hv_sint_is_accepted_and_reaches_nothing)
 {
-	struct kvm_irq_routing_entry e = typed(1, KVM_IRQ_ROUTING_HV_SINT);
+	struct kvm_irq_routing_entry old = to_vcpu(1, 0, 0x31);
+	struct kvm_irq_routing_entry t[2] = { to_vcpu(2, 0, 0x42),
+					      typed(1, KVM_IRQ_ROUTING_HV_SINT) };
 
-	e.u.hv_sint.vcpu = 0;
-	e.u.hv_sint.sint = 1;
-	EXPECT_EQ(-EINVAL, set_routing(self->vm.fd, &e, 1));
+	t[1].u.hv_sint.vcpu = 0;
+	t[1].u.hv_sint.sint = 1;
+	ASSERT_EQ(0, set_routing(self->vm.fd, &old, 1));
+	EXPECT_EQ(0, set_routing(self->vm.fd, t, 2));
+	EXPECT_EQ(-1, line_up(self->vm.fd, 1));
+	EXPECT_EQ(0, irr_count(self->vm.vcpu[0]));
+	/* the rest of the table loaded with it */
+	EXPECT_EQ(1, line_up(self->vm.fd, 2));
+	EXPECT_EQ(1, irr_has(self->vm.vcpu[0], 0x42));
 }
 
 TEST_F(routing, routing_xen_evtchn_is_einval)
@@ -371,7 +385,8 @@ struct bad_case {
 /*
  * A valid table with one bad entry at its end is refused as a whole: the
  * previous table stays in force (gsi 1 still delivers its old vector) and
- * none of the new routes appear.
+ * none of the new routes appear.  (An HV_SINT entry is not bad: KVM loads
+ * it, see routing_hv_sint_is_accepted_and_reaches_nothing.)
  */
 TEST_F(routing, routing_bad_last_entry_keeps_old_table)
 {
@@ -387,7 +402,6 @@ TEST_F(routing, routing_bad_last_entry_keeps_old_table)
 		{ "second msi on gsi 2", { to_vcpu(2, 1, 0x44) }, 1 },
 		{ "ioapic twice", { pin_ok, route_pin(9, KVM_IRQCHIP_IOAPIC, 10) }, 2 },
 		{ "s390", { typed(3, KVM_IRQ_ROUTING_S390_ADAPTER) }, 1 },
-		{ "hv sint", { typed(3, KVM_IRQ_ROUTING_HV_SINT) }, 1 },
 		{ "xen evtchn", { typed(3, KVM_IRQ_ROUTING_XEN_EVTCHN) }, 1 },
 		{ "type 99", { typed(3, 99) }, 1 },
 	};
@@ -548,8 +562,19 @@ TEST_F(routing, route_refused_by_32bit_ids_stays_and_counts_rejected)
 	EXPECT_EQ(2ull, c.rejected);
 	EXPECT_EQ(1ull, c.delivered);
 	EXPECT_EQ(0ull, c.no_route);
-	/* and turning the format off again makes it deliver */
+	/*
+	 * The format cannot be turned off again: KVM's KVM_CAP_X2APIC_API
+	 * only sets flags (kvm_vm_ioctl_enable_cap(), arch/x86/kvm/x86.c),
+	 * so the entry stays refused.
+	 */
 	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_CAP_X2APIC_API, 0, 0));
+	EXPECT_EQ(-1, line_up(self->vm.fd, 3));
+	EXPECT_EQ(0, irr_count(self->vm.vcpu[1]));
+	ASSERT_EQ(0, get_counters(self->vm.fd, &c));
+	EXPECT_EQ(3ull, c.rejected);
+	/* the entry rewritten in the 32-bit format delivers */
+	e.u.msi.address_hi = 0;
+	ASSERT_EQ(0, set_routing(self->vm.fd, &e, 1));
 	EXPECT_EQ(1, line_up(self->vm.fd, 3));
 	EXPECT_EQ(1, irr_has(self->vm.vcpu[1], 0x63));
 }

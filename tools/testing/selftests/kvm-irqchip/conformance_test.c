@@ -609,24 +609,41 @@ static bool m_hash_empty_irqfd(const struct ccase *c, const struct outcome *o)
 
 static const struct rcpu *cur_setup;
 
-/* the same, for the message of the IOAPIC entry a raised line reaches */
-static bool m_hash_empty_pin(const struct ccase *c, const struct outcome *o)
+/* kvm_map_hash_empty() for the message of an unmasked IOAPIC entry */
+static bool rte_hash_empty(uint64_t rte)
 {
 	struct ccase m = { .op = OP_MSI, .setup = cur_setup };
-	uint64_t rte;
-	int pin;
 
-	if ((c->op != OP_LINE && c->op != OP_LINE_PLAIN) || !c->level || !o->before)
-		return false;
-	pin = gsi_ioapic_pin(c->gsi);
-	if (pin < 0)
-		return false;
-	rte = o->before->redirtbl[pin].bits;
 	if (rte & 1ull << 16)
 		return false;
 	m.lo = msi_addr(rte >> 56, rte >> 11 & 1, false);
 	m.data = msi_data(rte & 0xff, rte >> 8 & 7, false);
 	return kvm_map_hash_empty(&m);
+}
+
+/*
+ * The same, for the IOAPIC entry a raised line reaches, or for any entry
+ * whose line a KVM_SET_IRQCHIP of the IOAPIC raises again (KVM re-injects
+ * every pin of the restored irr).
+ */
+static bool m_hash_empty_pin(const struct ccase *c, const struct outcome *o)
+{
+	const struct kvm_ioapic_state *io = NULL;
+	int pin;
+
+	if (!o->before)
+		return false;
+	if (c->op == OP_SET_CHIP && !o->r[TK] && c->chip->chip_id == KVM_IRQCHIP_IOAPIC)
+		io = &c->chip->chip.ioapic;
+	else if (c->op == OP_SET_PINS && !o->r[TK])
+		io = &c->pins->io;
+	for (int i = 0; io && i < KVM_IOAPIC_NUM_PINS; i++)
+		if (io->irr & 1u << i && rte_hash_empty(io->redirtbl[i].bits))
+			return true;
+	if ((c->op != OP_LINE && c->op != OP_LINE_PLAIN) || !c->level)
+		return false;
+	pin = gsi_ioapic_pin(c->gsi);
+	return pin >= 0 && rte_hash_empty(o->before->redirtbl[pin].bits);
 }
 
 struct diff {

@@ -5,7 +5,7 @@
 # Env: KIC_ACCEL (kvm|tcg, default: kvm when usable), KIC_TCG_THREAD
 # (single|multi, default single), KIC_VM_TIMEOUT
 # (whole VM, s, default 900), KIC_TEST_TIMEOUT (per binary, s, default
-# 300), KIC_VM_CPUS (2), KIC_VM_MEM (2G), KIC_KERNEL (directory with the
+# 600), KIC_VM_CPUS (2), KIC_VM_MEM (2G), KIC_KERNEL (directory with the
 # vmlinuz to boot, default: the Debian kernel of fetch-kernel.sh),
 # KIC_LOG_BUF_LEN (kernel log size, default 16M), KIC_EXPECT (features
 # the tests must find, default: kic_expect of KIC_MODULE_KO, common.sh).
@@ -20,7 +20,7 @@ VM_TIMEOUT=${KIC_VM_TIMEOUT:-900}
 # end); panic=-1 plus -no-reboot turns a panic into a qemu exit. Oopses
 # stay non-fatal so the run goes on and reports them.
 CMDLINE="console=ttyS0 quiet panic=-1 kic.mode=$MODE"
-CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-300}"
+CMDLINE="$CMDLINE kic.timeout=${KIC_TEST_TIMEOUT:-600}"
 # The whole log is read once, at the end: room for all of it (a fuzzer or
 # a splat storm must not push the first records out; /init checks that
 # nothing was lost). The kernel ignores a size below its built-in one.
@@ -30,7 +30,7 @@ CMDLINE="$CMDLINE kic.expect=$(kic_expect "${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko
 # Test knobs: a word without a dot is handed to /init as an environment
 # variable, which every test inherits.
 for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS \
-	KIC_SEED KIC_CONF_SECONDS KIC_CONF_MIN_SCALE; do
+	KIC_SEED KIC_CONF_SECONDS KIC_CONF_MIN_SCALE KIC_CONF_BRIDGE_SECONDS; do
 	if [ -n "${!v:-}" ]; then CMDLINE="$CMDLINE $v=${!v}"; fi
 done
 

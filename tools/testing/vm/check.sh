@@ -49,7 +49,11 @@ debug_kernel() {
 	export KIC_FUZZ_IOCTLS=${KIC_FUZZ_IOCTLS:-1000000}
 	export KIC_FUZZ_SECONDS=${KIC_FUZZ_SECONDS:-600}
 	export KIC_SOAK_SECONDS=${KIC_SOAK_SECONDS:-300}
-	export KIC_TEST_TIMEOUT=${KIC_TEST_TIMEOUT:-900}
+	export KIC_TEST_TIMEOUT=${KIC_TEST_TIMEOUT:-1800}
+	# More random conformance cases than make check (issue #18), with
+	# the time the debug kernel needs for them.
+	export KIC_CONF_SECONDS=${KIC_CONF_SECONDS:-600}
+	export KIC_CONF_MIN_SCALE=${KIC_CONF_MIN_SCALE:-1.25}
 	export KIC_VM_TIMEOUT=${KIC_VM_TIMEOUT:-3600}
 }
 

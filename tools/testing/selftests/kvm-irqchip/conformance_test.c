@@ -3211,7 +3211,7 @@ static int bridge_targets_up(void)
 
 static void bridge_random(struct __test_metadata *_metadata)
 {
-	const char *env = getenv("KIC_SEED"), *secs = getenv("KIC_CONF_SECONDS");
+	const char *env = getenv("KIC_SEED"), *secs = getenv("KIC_CONF_BRIDGE_SECONDS");
 	uint64_t seed = env ? strtoull(env, NULL, 0) :
 			(uint64_t)time(NULL) ^ (uint64_t)getpid() << 16;
 	uint64_t end = now_ms() + 1000ull * (secs ? strtoul(secs, NULL, 0) : 30);

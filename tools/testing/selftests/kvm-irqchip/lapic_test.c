@@ -498,42 +498,38 @@ TEST_F(lapic, apic_base_x2apic_to_xapic_keeps_registers)
 }
 
 /*
- * Leaving x2APIC through disabled: KVM changes no register on the way out,
- * and enabling the APIC again sets only the xAPIC ID (kvm_lapic_set_base()
- * calls kvm_apic_set_xapic_id()): LDR keeps the x2APIC one, DFR its value.
+ * vCPU 1 (ID 0x33, LDR 0x40, cluster model) enters x2APIC mode, leaves it
+ * through disabled and is enabled again.  KVM changes no register on the
+ * way out, and enabling sets only the xAPIC ID (kvm_lapic_set_base() calls
+ * kvm_apic_set_xapic_id()): LDR keeps the x2APIC one, DFR its value.  The
+ * SDM (a strict instance) resets ID, LDR and DFR on leaving x2APIC mode.
  */
-TEST_F(lapic, leaving_x2apic_keeps_ldr_dfr)
+static void leave_x2apic(struct __test_metadata *_metadata, struct vm *vm, bool strict)
 {
 	struct kvm_lapic_state s;
 
-	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 0x33, 0x40, DFR_CLUSTER, SVR_ON, 0));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
+	if (strict)
+		ASSERT_EQ(0, enable_cap(vm->fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
+	ASSERT_EQ(0, lapic_config(vm->vcpu[1], 0x33, 0x40, DFR_CLUSTER, SVR_ON, 0));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
 				   APIC_BASE_X2APIC));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
-	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
+	ASSERT_EQ(0, lapic_get(vm->vcpu[1], &s));
 	EXPECT_EQ(1u << 24, apic_get(&s, APIC_ID));
-	EXPECT_EQ(1u << 1, apic_get(&s, APIC_LDR));
-	EXPECT_EQ(DFR_CLUSTER, apic_get(&s, APIC_DFR));
+	EXPECT_EQ(strict ? 0u : 1u << 1, apic_get(&s, APIC_LDR));
+	EXPECT_EQ(strict ? DFR_FLAT : DFR_CLUSTER, apic_get(&s, APIC_DFR));
 	EXPECT_EQ(SVR_ON, apic_get(&s, APIC_SVR));
 }
 
-/* The SDM resets ID, LDR and DFR on leaving x2APIC mode: strict only. */
+TEST_F(lapic, leaving_x2apic_keeps_ldr_dfr)
+{
+	leave_x2apic(_metadata, &self->vm, false);
+}
+
 TEST_F(lapic, strict_leaving_x2apic_resets_id_ldr_dfr)
 {
-	struct kvm_lapic_state s;
-
-	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
-	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 0x33, 0x40, DFR_CLUSTER, SVR_ON, 0));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
-				   APIC_BASE_X2APIC));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
-	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
-	EXPECT_EQ(1u << 24, apic_get(&s, APIC_ID));
-	EXPECT_EQ(0u, apic_get(&s, APIC_LDR));
-	EXPECT_EQ(DFR_FLAT, apic_get(&s, APIC_DFR));
-	EXPECT_EQ(SVR_ON, apic_get(&s, APIC_SVR));
+	leave_x2apic(_metadata, &self->vm, true);
 }
 
 /*

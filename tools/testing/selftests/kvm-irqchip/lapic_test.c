@@ -448,10 +448,12 @@ TEST_F(lapic, apic_base_x2apic_without_enable_is_einval)
 	EXPECT_EQ(-EINVAL, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_X2APIC));
 }
 
-TEST_F(lapic, apic_base_disabled_to_x2apic_is_einval)
+/* The SDM's transitions (11.12.5) are a strict instance's. */
+TEST_F(lapic, strict_apic_base_disabled_to_x2apic_is_einval)
 {
 	uint64_t base = 0;
 
+	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
 	EXPECT_EQ(-EINVAL, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
 					 APIC_BASE_X2APIC));
@@ -459,34 +461,82 @@ TEST_F(lapic, apic_base_disabled_to_x2apic_is_einval)
 	EXPECT_EQ(APIC_BASE_ADDR, base);
 }
 
-TEST_F(lapic, apic_base_x2apic_to_xapic_is_einval)
+/*
+ * KVM's host-initiated APIC base write (kvm_set_apic_base() with
+ * host_initiated) takes disabled to x2APIC directly; kvm_lapic_set_base()
+ * then sets the xAPIC ID and the x2APIC ID (and LDR) to the vCPU index.
+ */
+TEST_F(lapic, apic_base_disabled_to_x2apic_sets_x2apic_id)
+{
+	uint64_t x2 = APIC_BASE_ADDR | APIC_BASE_ENABLE | APIC_BASE_X2APIC, base = 0;
+
+	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 0x33, 0x40, DFR_FLAT, SVR_ON, 0));
+	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
+	EXPECT_EQ(0, set_apic_base(&self->vm, 1, x2));
+	ASSERT_EQ(0, get_apic_base(&self->vm, 1, &base));
+	EXPECT_EQ(x2, base);
+	/* KVM_GET_LAPIC's x2APIC ID in bits 31:24 (kvm_apic_state_fixup()) */
+	EXPECT_EQ(1u << 24, get_reg(self->vm.vcpu[1], APIC_ID));
+	EXPECT_EQ(1u << 1, get_reg(self->vm.vcpu[1], APIC_LDR));
+}
+
+/*
+ * x2APIC straight to xAPIC: refused by the SDM (x86_strict_test), allowed
+ * for KVM's host-initiated write; kvm_lapic_set_base() touches no register
+ * when x2APIC mode is left, so the x2APIC ID (1) and LDR stay as they were.
+ */
+TEST_F(lapic, apic_base_x2apic_to_xapic_keeps_registers)
 {
 	uint64_t x2 = APIC_BASE_ADDR | APIC_BASE_ENABLE | APIC_BASE_X2APIC, base = 0;
 
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, x2));
-	EXPECT_EQ(-EINVAL, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
+	EXPECT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
 	ASSERT_EQ(0, get_apic_base(&self->vm, 1, &base));
-	EXPECT_EQ(x2, base);
+	EXPECT_EQ(APIC_BASE_ADDR | APIC_BASE_ENABLE, base);
 	EXPECT_EQ(1u, get_reg(self->vm.vcpu[1], APIC_ID));
+	EXPECT_EQ(1u << 1, get_reg(self->vm.vcpu[1], APIC_LDR));
 }
 
-TEST_F(lapic, leaving_x2apic_resets_id_ldr_dfr)
+/*
+ * vCPU 1 (ID 0x33, LDR 0x40, cluster model) enters x2APIC mode, leaves it
+ * through disabled and is enabled again.  KVM changes no register on the
+ * way out, and enabling sets only the xAPIC ID (kvm_lapic_set_base() calls
+ * kvm_apic_set_xapic_id()): LDR keeps the x2APIC one, DFR its value.  The
+ * SDM (a strict instance) resets ID, LDR and DFR on leaving x2APIC mode.
+ */
+static void leave_x2apic(struct __test_metadata *_metadata, struct vm *vm, bool strict)
 {
 	struct kvm_lapic_state s;
 
-	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 0x33, 0x40, DFR_CLUSTER, SVR_ON, 0));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
+	if (strict)
+		ASSERT_EQ(0, enable_cap(vm->fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
+	ASSERT_EQ(0, lapic_config(vm->vcpu[1], 0x33, 0x40, DFR_CLUSTER, SVR_ON, 0));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
 				   APIC_BASE_X2APIC));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
-	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
-	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR));
+	ASSERT_EQ(0, set_apic_base(vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
+	ASSERT_EQ(0, lapic_get(vm->vcpu[1], &s));
 	EXPECT_EQ(1u << 24, apic_get(&s, APIC_ID));
-	EXPECT_EQ(0u, apic_get(&s, APIC_LDR));
-	EXPECT_EQ(DFR_FLAT, apic_get(&s, APIC_DFR));
+	EXPECT_EQ(strict ? 0u : 1u << 1, apic_get(&s, APIC_LDR));
+	EXPECT_EQ(strict ? DFR_FLAT : DFR_CLUSTER, apic_get(&s, APIC_DFR));
 	EXPECT_EQ(SVR_ON, apic_get(&s, APIC_SVR));
 }
 
-TEST_F(lapic, apic_reenable_keeps_xapic_id)
+TEST_F(lapic, leaving_x2apic_keeps_ldr_dfr)
+{
+	leave_x2apic(_metadata, &self->vm, false);
+}
+
+TEST_F(lapic, strict_leaving_x2apic_resets_id_ldr_dfr)
+{
+	leave_x2apic(_metadata, &self->vm, true);
+}
+
+/*
+ * Enabling the APIC again: kvm_lapic_set_base() sets the xAPIC ID to the
+ * vCPU index (the SDM keeps 0x42: x86_strict_test); LDR and DFR are kept.
+ */
+TEST_F(lapic, apic_reenable_sets_xapic_id_keeps_ldr_dfr)
 {
 	struct kvm_lapic_state s;
 
@@ -494,7 +544,7 @@ TEST_F(lapic, apic_reenable_keeps_xapic_id)
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR));
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE));
 	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
-	EXPECT_EQ(0x42u << 24, apic_get(&s, APIC_ID));
+	EXPECT_EQ(1u << 24, apic_get(&s, APIC_ID));
 	EXPECT_EQ(0x10u << 24, apic_get(&s, APIC_LDR));
 	EXPECT_EQ(DFR_CLUSTER, apic_get(&s, APIC_DFR));
 }
@@ -603,6 +653,11 @@ TEST_F(lapic, version_register_is_read_only)
 	EXPECT_EQ(APIC_VERSION_VALUE, get_reg(self->v0, APIC_LVR));
 }
 
+/*
+ * The x2APIC ID is the vCPU index, shown in bits 31:24 by KVM_GET_LAPIC
+ * unless KVM_X2APIC_API_USE_32BIT_IDS (kvm_apic_state_fixup()); LDR is
+ * derived from it and read-only.
+ */
 TEST_F(lapic, x2apic_mode_id_and_ldr_are_derived)
 {
 	struct kvm_lapic_state s;
@@ -610,18 +665,69 @@ TEST_F(lapic, x2apic_mode_id_and_ldr_are_derived)
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
 				   APIC_BASE_X2APIC));
 	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
-	EXPECT_EQ(1u, apic_get(&s, APIC_ID));
+	EXPECT_EQ(1u << 24, apic_get(&s, APIC_ID));
 	EXPECT_EQ(1u << 1, apic_get(&s, APIC_LDR));
 	/* LDR is read-only in x2APIC mode */
 	apic_put(&s, APIC_LDR, 0xdead0000);
 	ASSERT_EQ(0, lapic_set(self->vm.vcpu[1], &s));
 	EXPECT_EQ(1u << 1, get_reg(self->vm.vcpu[1], APIC_LDR));
+	EXPECT_EQ(1u << 24, get_reg(self->vm.vcpu[1], APIC_ID));
+	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_CAP_X2APIC_API,
+				KVM_X2APIC_API_USE_32BIT_IDS, 0));
+	EXPECT_EQ(1u, get_reg(self->vm.vcpu[1], APIC_ID));
 }
 
-TEST_F(lapic, x2apic_set_lapic_any_id_rederives_ldr)
+/*
+ * KVM_SET_LAPIC in x2APIC mode, as kvm_apic_state_fixup(): without
+ * USE_32BIT_IDS the ID comes from bits 31:24 and LDR is derived from it;
+ * with USE_32BIT_IDS the ID must be the vCPU index (EINVAL, nothing
+ * changed, otherwise).
+ */
+TEST_F(lapic, x2apic_set_lapic_id_as_kvm)
 {
 	struct kvm_lapic_state s;
 
+	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 1, 0, DFR_FLAT, SVR_ON, 0));
+	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
+				   APIC_BASE_X2APIC));
+	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	apic_put(&s, APIC_ID, 0x25u << 24);
+	ASSERT_EQ(0, lapic_set(self->vm.vcpu[1], &s));
+	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	EXPECT_EQ(0x25u << 24, apic_get(&s, APIC_ID));
+	EXPECT_EQ((0x25u >> 4) << 16 | 1u << 5, apic_get(&s, APIC_LDR));
+	/*
+	 * Physical messages do not follow it: KVM 6.1 matches an x2APIC by
+	 * kvm_x2apic_id(), the vCPU index, whatever the register holds.
+	 */
+	EXPECT_EQ(0, signal_msi(self->vm.fd, msi_addr(0x25, false, false), 0,
+				msi_data(0x50, DM_FIXED, false)));
+	EXPECT_EQ(1, signal_msi(self->vm.fd, msi_addr(1, false, false), 0,
+				msi_data(0x51, DM_FIXED, false)));
+	EXPECT_EQ(0, irr_has(self->vm.vcpu[1], 0x50));
+	EXPECT_EQ(1, irr_has(self->vm.vcpu[1], 0x51));
+
+	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_CAP_X2APIC_API,
+				KVM_X2APIC_API_USE_32BIT_IDS, 0));
+	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	EXPECT_EQ(0x25u, apic_get(&s, APIC_ID));
+	apic_put(&s, APIC_TPR, 0x30);
+	EXPECT_EQ(-EINVAL, lapic_set(self->vm.vcpu[1], &s));
+	EXPECT_EQ(0u, get_reg(self->vm.vcpu[1], APIC_TPR));
+	apic_put(&s, APIC_ID, 1);
+	EXPECT_EQ(0, lapic_set(self->vm.vcpu[1], &s));
+	ASSERT_EQ(0, lapic_get(self->vm.vcpu[1], &s));
+	EXPECT_EQ(1u, apic_get(&s, APIC_ID));
+	EXPECT_EQ(1u << 1, apic_get(&s, APIC_LDR));
+	EXPECT_EQ(0x30u, apic_get(&s, APIC_TPR));
+}
+
+/* Any 32-bit x2APIC ID through KVM_SET_LAPIC: strict only. */
+TEST_F(lapic, strict_x2apic_set_lapic_any_id_rederives_ldr)
+{
+	struct kvm_lapic_state s;
+
+	ASSERT_EQ(0, enable_cap(self->vm.fd, KVM_IRQCHIP_CAP_X86_STRICT, 1, 0));
 	ASSERT_EQ(0, lapic_config(self->vm.vcpu[1], 1, 0, DFR_FLAT, SVR_ON, 0));
 	ASSERT_EQ(0, set_apic_base(&self->vm, 1, APIC_BASE_ADDR | APIC_BASE_ENABLE |
 				   APIC_BASE_X2APIC));

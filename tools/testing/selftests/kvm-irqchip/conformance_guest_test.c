@@ -676,9 +676,25 @@ static long s_multi_edge(struct target *t)
 	return r ? r : signal_fd(t, 3);
 }
 
+/*
+ * A level pulse reaching two vCPUs.  Their EOIs wait until the line is low
+ * again: an EOI that came while it was still high would re-deliver (right
+ * on both targets), and how often would depend on the guest's speed.
+ */
 static long s_multi_level(struct target *t)
 {
-	return pulse(t, 17);
+	long r;
+
+	eoi_mode(t, 0, 0xa1, GUEST_EOI_NONE);
+	eoi_mode(t, 1, 0xa1, GUEST_EOI_NONE);
+	r = pulse(t, 17);
+	if (!r)
+		r = OPS(t, 0, LAPIC_EOI);
+	if (!r)
+		r = OPS(t, 1, LAPIC_EOI);
+	eoi_mode(t, 0, 0xa1, GUEST_EOI_LAPIC);
+	eoi_mode(t, 1, 0xa1, GUEST_EOI_LAPIC);
+	return r;
 }
 
 static long s_pic_extint(struct target *t)

@@ -47,7 +47,7 @@ debug_kernel() {
 	# The reliability lane's load (issue #7): a million fuzzed ioctls and
 	# five minutes of soak, unless the caller chose otherwise.
 	export KIC_FUZZ_IOCTLS=${KIC_FUZZ_IOCTLS:-1000000}
-	export KIC_FUZZ_SECONDS=${KIC_FUZZ_SECONDS:-600}
+	export KIC_FUZZ_SECONDS=${KIC_FUZZ_SECONDS:-300}
 	export KIC_SOAK_SECONDS=${KIC_SOAK_SECONDS:-300}
 	export KIC_TEST_TIMEOUT=${KIC_TEST_TIMEOUT:-1800}
 	# More random conformance cases than make check (issue #18), with

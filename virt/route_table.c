@@ -16,6 +16,8 @@
  * LIFETIME: new objects belong to the struct kic_table until published;
  * retired ones go to the instance's reaper.
  */
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
@@ -46,12 +48,18 @@ struct kic_table {
 	struct xarray pins;
 };
 
+/* GSIs between two cond_resched() (and fatal-signal checks while building) */
+#define KIC_TABLE_RESCHED_GSIS	1024
+
 static void kic_table_free(struct kic_table *t)
 {
 	u32 i;
 
-	for (i = 0; i < t->nr; i++)
+	for (i = 0; i < t->nr; i++) {
 		kfree(t->v[i].g);
+		if (!(i % KIC_TABLE_RESCHED_GSIS))
+			cond_resched();
+	}
 	kvfree(t->v);
 	xa_destroy(&t->pins);
 }
@@ -111,6 +119,18 @@ static int kic_table_build(struct kic *kic, struct kic_table *t,
 		u32 gsi = key[i] >> 32;
 		struct kic_gsi *g;
 
+		/*
+		 * A table of max_routes entries takes a while: let others
+		 * run, and let a killed VMM go without finishing it.
+		 */
+		if (!(t->nr % KIC_TABLE_RESCHED_GSIS)) {
+			cond_resched();
+			if (fatal_signal_pending(current)) {
+				r = -EINTR;
+				goto out;
+			}
+		}
+
 		for (n = 0; i + n < nr && key[i + n] >> 32 == gsi; n++) {
 			/* KVM finds a fourth entry invalid. */
 			if (n == KIC_MAX_ROUTES_PER_GSI) {
@@ -157,9 +177,12 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 	int r = 0;
 
 	lockdep_assert_held(&kic->lock);
-	for (i = 0; !r && i < t->nr; i++)
+	for (i = 0; !r && i < t->nr; i++) {
 		if (t->v[i].g)
 			r = kic_routing_reserve(kic, t->v[i].gsi, t->v[i].g);
+		if (!(i % KIC_TABLE_RESCHED_GSIS))
+			cond_resched();
+	}
 	if (r) {
 		while (i--)
 			if (t->v[i].g)
@@ -185,6 +208,8 @@ static int kic_table_install(struct kic *kic, struct kic_table *t)
 		if (t->v[i].g)
 			kic_routing_publish(kic, t->v[i].gsi, t->v[i].g, false);
 		t->v[i].g = NULL;
+		if (!(i % KIC_TABLE_RESCHED_GSIS))
+			cond_resched();
 	}
 
 	/* The pin map the table asked for. */
@@ -217,7 +242,8 @@ static int kic_routing_replace(struct kic *kic,
  * @kic: the instance, created
  * @argp: struct kvm_irq_routing in userspace
  *
- * Return: 0, or -EFAULT, -EINVAL, -ENOMEM with the table unchanged.
+ * Return: 0, or -EFAULT, -EINVAL, -ENOMEM with the table unchanged (and
+ * -EINTR, unchanged too, when a fatal signal stops a long table).
  */
 int kic_set_gsi_routing(struct kic *kic, void __user *argp)
 {

@@ -40,6 +40,7 @@
  */
 #include <linux/llist.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -176,8 +177,10 @@ void kic_routing_destroy(struct kic *kic)
 
 	/* kic->wq, and so the reaper, is gone: nothing is left to reap. */
 	WARN_ON_ONCE(rt->retired || !llist_empty(&rt->reap));
-	xa_for_each(&rt->gsis, gsi, g)
+	xa_for_each(&rt->gsis, gsi, g) {
 		kfree(g);
+		cond_resched();		/* up to max_routes of them */
+	}
 	xa_destroy(&rt->gsis);
 	xa_destroy(&rt->pins);
 	kic_gsi_blocks_free(rt);

@@ -30,7 +30,8 @@ CMDLINE="$CMDLINE kic.expect=$(kic_expect "${KIC_MODULE_KO:-$REPO/kvm-irqchip.ko
 # Test knobs: a word without a dot is handed to /init as an environment
 # variable, which every test inherits.
 for v in KIC_FUZZ_IOCTLS KIC_FUZZ_SECONDS KIC_FUZZ_SEED KIC_SOAK_SECONDS \
-	KIC_SEED KIC_CONF_SECONDS KIC_CONF_MIN_SCALE KIC_CONF_BRIDGE_SECONDS; do
+	KIC_SEED KIC_CONF_SECONDS KIC_CONF_MIN_SCALE KIC_CONF_BRIDGE_SECONDS \
+	KIC_SCALE_ROUTES KIC_SCALE_IRQFDS; do
 	if [ -n "${!v:-}" ]; then CMDLINE="$CMDLINE $v=${!v}"; fi
 done
 

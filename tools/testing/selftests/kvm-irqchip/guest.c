@@ -47,6 +47,7 @@ static_assert(offsetof(struct guest_page, flags) == GUEST_PG_FLAGS, "layout");
 static_assert(offsetof(struct guest_page, ldr) == GUEST_PG_LDR, "layout");
 static_assert(offsetof(struct guest_page, dfr) == GUEST_PG_DFR, "layout");
 static_assert(offsetof(struct guest_page, tpr) == GUEST_PG_TPR, "layout");
+static_assert(offsetof(struct guest_page, ghost) == GUEST_PG_GHOST, "layout");
 static_assert(offsetof(struct guest_page, fault) == GUEST_PG_FAULT, "layout");
 static_assert(offsetof(struct guest_page, cmd_seq) == GUEST_PG_CMD_SEQ, "layout");
 static_assert(offsetof(struct guest_page, done_seq) == GUEST_PG_DONE_SEQ, "layout");
@@ -555,6 +556,11 @@ void guest_fini(struct guest *g)
 {
 	if (!g->live)
 		return;
+	for (unsigned int i = 0; i < g->vm.nr; i++)
+		if (guest_ghosts(g, i))
+			fprintf(stderr, "# vCPU %u: %u handler re-run(s) %s\n",
+				i, guest_ghosts(g, i),
+				"after EOI (nested TCG), not counted");
 	__atomic_store_n(&g->stop, 1, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < g->vm.nr; i++) {
 		struct guest_vcpu *v = &g->vcpu[i];
@@ -691,6 +697,13 @@ uint32_t guest_irq_total(const struct guest *g, unsigned int i)
 	if (i >= g->vm.nr)
 		return 0;
 	return __atomic_load_n(&g->vcpu[i].page->total, __ATOMIC_ACQUIRE);
+}
+
+uint32_t guest_ghosts(const struct guest *g, unsigned int i)
+{
+	if (i >= g->vm.nr)
+		return 0;
+	return __atomic_load_n(&g->vcpu[i].page->ghost, __ATOMIC_ACQUIRE);
 }
 
 uint64_t guest_reports(struct guest *g, unsigned int i, unsigned int vec)

@@ -69,6 +69,7 @@
 #define GUEST_PG_LDR		0x40c
 #define GUEST_PG_DFR		0x410
 #define GUEST_PG_TPR		0x414
+#define GUEST_PG_GHOST		0x418	/* handler re-runs, vector not in service */
 #define GUEST_PG_FAULT		0x420	/* vector, error, eip, cs, eflags */
 #define GUEST_PG_CMD_SEQ	0x440	/* host: the command's number */
 #define GUEST_PG_DONE_SEQ	0x444	/* guest: the last command done */
@@ -102,6 +103,7 @@
 /* LAPIC registers as the guest addresses them (xAPIC MMIO) */
 #define GUEST_APIC_TPR		0xfee00080
 #define GUEST_APIC_EOI		0xfee000b0
+#define GUEST_APIC_ISR		0xfee00100
 #define GUEST_APIC_LDR		0xfee000d0
 #define GUEST_APIC_DFR		0xfee000e0
 #define GUEST_APIC_SVR		0xfee000f0
@@ -131,7 +133,8 @@ struct guest_page {
 	uint32_t ldr;		/* LDR and DFR register values to write */
 	uint32_t dfr;
 	uint32_t tpr;		/* TPR value written before sti */
-	uint32_t pad[2];
+	uint32_t ghost;		/* re-runs of a handler after its EOI (guest_code.S) */
+	uint32_t pad;
 	uint32_t fault[5];	/* vector, error code, eip, cs, eflags */
 	uint32_t pad2[3];
 	uint32_t cmd_seq;	/* the host's last command (guest_run_ops()) */
@@ -303,6 +306,11 @@ int guest_wait_eoi(struct guest *g, unsigned int i, unsigned int vec,
 /* The guest's own count for vCPU i: of vector vec, and of all vectors. */
 uint32_t guest_irq_count(const struct guest *g, unsigned int i, unsigned int vec);
 uint32_t guest_irq_total(const struct guest *g, unsigned int i);
+/*
+ * Handler runs on vCPU i for a LAPIC vector not in service: a CPU model's
+ * re-run of an interrupt already handled and EOIed, not a delivery.
+ */
+uint32_t guest_ghosts(const struct guest *g, unsigned int i);
 /* Host-side tallies of vCPU i: IRQ reports and EOI exits of vector vec. */
 uint64_t guest_reports(struct guest *g, unsigned int i, unsigned int vec);
 uint64_t guest_eois(struct guest *g, unsigned int i, unsigned int vec);

@@ -96,12 +96,32 @@ run_ops:
  * report comes last so that the host, woken by it, finds the count in
  * memory and has already seen the KVM_EXIT_IOAPIC_EOI (or the 8259 port
  * write) that the EOI causes.
+ *
+ * A vector the LAPIC accepted is in service (ISR) until our EOI.  Under
+ * nested virtualization on TCG the host's CPU model has been seen to run
+ * a handler a second time for one acceptance, after its EOI: with the
+ * vector no longer in service.  Such a re-run is counted apart (ghost),
+ * not EOIed and not reported; no delivery, ours or KVM's, can produce it.
  */
 irq:
 	pushl	%eax
 	pushl	%edx
 	movl	8(%esp), %eax			/* vector, pushed by the stub */
-	incl	%fs:GUEST_PG_COUNT(, %eax, 4)
+	cmpb	$GUEST_EOI_LAPIC, %fs:GUEST_PG_EOI_MODE(%eax)
+	jne	1f
+	pushl	%ecx
+	movl	%eax, %ecx
+	shrl	$5, %ecx
+	shll	$4, %ecx			/* the ISR register of the vector */
+	movl	GUEST_APIC_ISR(%ecx), %edx
+	movl	%eax, %ecx
+	andl	$31, %ecx
+	btl	%ecx, %edx
+	popl	%ecx
+	jc	1f
+	incl	%fs:GUEST_PG_GHOST
+	jmp	7f
+1:	incl	%fs:GUEST_PG_COUNT(, %eax, 4)
 	incl	%fs:GUEST_PG_TOTAL
 	movzbl	%fs:GUEST_PG_EOI_MODE(%eax), %edx
 	testl	%edx, %edx			/* GUEST_EOI_LAPIC */
@@ -120,7 +140,7 @@ irq:
 5:	orl	$(GUEST_REPORT_IRQ << 8), %eax
 	movw	$GUEST_REPORT_PORT, %dx
 	outl	%eax, %dx
-	popl	%edx
+7:	popl	%edx
 	popl	%eax
 	addl	$4, %esp
 	iret

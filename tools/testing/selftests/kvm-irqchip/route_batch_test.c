@@ -360,14 +360,16 @@ TEST_F(batch, signals_after_a_switch_use_only_the_new_route)
 		struct kvm_irq_routing_entry e = to_vcpu(40, 0, vec);
 		struct kvm_irqchip_route_op op =
 			route_op(KVM_IRQCHIP_ROUTE_OP_SET, 40, 0, 1);
+		struct kvm_lapic_state s;
 		int seen = 0;
 
 		ASSERT_EQ(0, route_batch(self->vm.fd, &op, 1, &e, 1,
 					 KVM_IRQCHIP_ROUTE_BATCH_SYNC, NULL));
 		ASSERT_EQ(0, lapic_clear_vectors(self->vm.vcpu[0]));
 		ASSERT_EQ(1, wait_irr(self->vm.vcpu[0], vec, 2000));
+		ASSERT_EQ(0, lapic_get(self->vm.vcpu[0], &s));
 		for (unsigned int v = 16; v < 256; v++)
-			if (v != vec && irr_has(self->vm.vcpu[0], v) == 1)
+			if (v != vec && apic_vec(&s, APIC_IRR, v))
 				seen = (int)v;
 		ASSERT_EQ(0, seen) TH_LOG("switch %u to 0x%x: saw 0x%x", i, vec,
 					  seen);

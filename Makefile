@@ -146,8 +146,15 @@ dkms-src:
 	cp -r dkms.conf Kbuild Makefile virt arch include $(DKMS_SRC)/
 	find $(DKMS_SRC) -name '*.o' -o -name '*.cmd' -o -name '*.ko' | xargs rm -f
 
+# Not Kbuild's "M=... clean": it walks the whole directory, .cache/ (the
+# debug kernel's build tree) included.  What the module build leaves, where
+# it leaves it:
+KBUILD_LEFTOVERS := -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+	-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.symvers' \
+	-o -name modules.order -o -name '*.dwo' -o -name '*.su' -o -name '.*.d'
 clean:
-	@if [ -f "$(KDIR)/Makefile" ]; then $(KBUILD) clean; fi
+	find . -maxdepth 1 -type f \( $(KBUILD_LEFTOVERS) \) -delete
+	find virt arch -type f \( $(KBUILD_LEFTOVERS) \) -delete
 	rm -rf $(KIC_BUILD)
 
 distclean: clean

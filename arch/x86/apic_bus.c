@@ -114,7 +114,7 @@ static int kic_apic_sdm_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 	const struct kic_x86 *x86 = kic->model;
 	struct kic_apic_irq m = *irq;
 	bool lowest, bcast = kic_apic_is_broadcast(irq);
-	u32 i, n = 0, pick;
+	u32 i, n = 0;
 	int r = 0;
 
 	/* A physical broadcast cannot arbitrate: KVM sends it to all. */
@@ -154,9 +154,7 @@ static int kic_apic_sdm_deliver(struct kic *kic, const struct kic_apic_irq *irq,
 		return 0;
 	}
 
-	i = find_first_bit(cand, kic->nr_vcpus);
-	for (pick = m.vector % n; pick; pick--)
-		i = find_next_bit(cand, kic->nr_vcpus, i + 1);
+	i = kic_nth_set_bit(cand, kic->nr_vcpus, m.vector);
 	return kic_apic_bus_accept(kic, i, &m, dest_map);
 }
 
@@ -211,12 +209,8 @@ static int kic_apic_kvm_pick(struct kic *kic, const unsigned long *cand,
 
 	if (!n)
 		return -1;
-	if (READ_ONCE(kic_x86(kic)->vector_hashing)) {
-		i = find_first_bit(cand, kic->nr_vcpus);
-		for (n = vector % n; n; n--)
-			i = find_next_bit(cand, kic->nr_vcpus, i + 1);
-		return i;
-	}
+	if (READ_ONCE(kic_x86(kic)->vector_hashing))
+		return kic_nth_set_bit(cand, kic->nr_vcpus, vector);
 	for_each_set_bit(i, cand, kic->nr_vcpus) {
 		prio = READ_ONCE(kic_vcpu_lapic(kic->vcpus[i])->arb_prio);
 		if (pick == U32_MAX || (int)(prio - best) < 0) {

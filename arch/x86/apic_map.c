@@ -245,30 +245,18 @@ static int apic_map_lowest_prio(struct kic *kic, const s16 *slots,
 	return pick;
 }
 
-/* The (n mod weight)-th set bit of @mask. */
-static int apic_map_nth_bit(unsigned long mask, u32 n)
-{
-	int b;
-
-	n %= hweight_long(mask);
-	for_each_set_bit(b, &mask, BITS_PER_LONG)
-		if (!n--)
-			return b;
-	return -1;
-}
-
 /* The vCPU a lowest-priority message to @mask goes to, or KIC_MAP_NONE. */
 static int apic_map_arbitrate(struct kic *kic, const s16 *slots, u16 mask,
 			      u8 vector)
 {
-	unsigned long held = 0;
+	unsigned long held = 0, mask_l = mask;
 	int b;
 
 	if (!READ_ONCE(kic_x86(kic)->vector_hashing))
 		return apic_map_lowest_prio(kic, slots, mask);
 	if (!mask)
 		return KIC_MAP_NONE;
-	b = apic_map_nth_bit(mask, vector);
+	b = kic_nth_set_bit(&mask_l, 16, vector);
 	if (slots[b] != KIC_MAP_NONE)
 		return slots[b];
 
@@ -281,7 +269,7 @@ static int apic_map_arbitrate(struct kic *kic, const s16 *slots, u16 mask,
 			__set_bit(b, &held);
 	if (!held)
 		return KIC_MAP_NONE;
-	return slots[apic_map_nth_bit(held, vector)];
+	return slots[kic_nth_set_bit(&held, 16, vector)];
 }
 
 /**

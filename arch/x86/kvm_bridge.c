@@ -339,14 +339,6 @@ static int kic_kvm_give(struct kic_kvm_bridge *b, u32 i,
 	return r;
 }
 
-/* The (@n)-th set bit of @mask, from 0: kvm_vector_to_index(). */
-static unsigned int kic_kvm_nth_bit(unsigned long mask, unsigned int n)
-{
-	while (n--)
-		mask &= mask - 1;
-	return __ffs(mask);
-}
-
 /*
  * KVM's map path for a message without a source
  * (kvm_apic_map_get_dest_lapic() with vector hashing): false when KVM
@@ -400,7 +392,7 @@ static bool kic_kvm_map_dest(struct kvm *kvm, struct kvm_apic_map *map,
 		return false;
 	}
 	if (lowest && *slots) {
-		off = kic_kvm_nth_bit(*slots, irq->vector % hweight_long(*slots));
+		off = kic_nth_set_bit(slots, BITS_PER_LONG, irq->vector);
 		*slots = (*dst)[off] ? BIT(off) : 0;
 	}
 	return true;
@@ -448,7 +440,7 @@ static int kic_kvm_deliver_slow(struct kic *kic,
 	struct kic_kvm_bridge *b = kic_x86(kic)->bridge;
 	DECLARE_BITMAP(cand, KVM_IRQCHIP_MAX_VCPUS);
 	struct kvm_vcpu *vcpu;
-	u32 i, n = 0, pick;
+	u32 i, n = 0;
 	int r = -1;
 
 	if (lowest)
@@ -466,9 +458,7 @@ static int kic_kvm_deliver_slow(struct kic *kic,
 	}
 	if (!n)
 		return r;
-	i = find_first_bit(cand, kic->nr_vcpus);
-	for (pick = irq->vector % n; pick; pick--)
-		i = find_next_bit(cand, kic->nr_vcpus, i + 1);
+	i = kic_nth_set_bit(cand, kic->nr_vcpus, irq->vector);
 	vcpu = kvm_get_vcpu(b->kvm, i);
 	return kic_kvm_give(b, i, vcpu, irq, dm, dest_map);
 }

@@ -18,6 +18,7 @@
 #ifndef _KVM_IRQCHIP_ARCH_X86_H
 #define _KVM_IRQCHIP_ARCH_X86_H
 
+#include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -118,6 +119,24 @@ struct kic_x86 {
 	struct kic_pic *pic;
 	struct kic_kvm_bridge *bridge;
 };
+
+/*
+ * The (@n mod weight)-th set bit of the @nbits-bit @map, from 0: how KVM
+ * picks one of several lowest-priority candidates, by vector hashing in
+ * its map (kvm_vector_to_index()) and on its matching path alike.  @map
+ * must not be empty.
+ */
+static inline unsigned int kic_nth_set_bit(const unsigned long *map,
+					   unsigned int nbits, unsigned int n)
+{
+	unsigned int i;
+
+	n %= bitmap_weight(map, nbits);
+	for_each_set_bit(i, map, nbits)
+		if (!n--)
+			break;
+	return i;
+}
 
 static inline struct kic_x86 *kic_x86(struct kic *kic)
 {

@@ -46,10 +46,11 @@
 
 /*
  * KVM_IRQCHIP_CAP_MODELS of the module built for the architecture these
- * tests are built for (Kbuild's kic-models-$(SRCARCH)).
+ * tests are built for (Kbuild's kic-models-$(SRCARCH)); the Makefile
+ * defines KIC_ARCH_X86 for ARCH=x86.
  */
 #define KIC_MODEL_BIT(m)	(1u << KVM_IRQCHIP_MODEL_##m)
-#if defined(__x86_64__) || defined(__i386__)
+#ifdef KIC_ARCH_X86
 #define KIC_BUILT_MODELS	(KIC_MODEL_BIT(X86) | KIC_MODEL_BIT(ARM64_GICV3) | \
 				 KIC_MODEL_BIT(PPC_XICS))
 #else

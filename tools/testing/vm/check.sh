@@ -59,7 +59,7 @@ debug_kernel() {
 	# ones take hours under KASAN and kmemleak (make check has them).
 	export KIC_SCALE_ROUTES=${KIC_SCALE_ROUTES:-65536}
 	export KIC_SCALE_IRQFDS=${KIC_SCALE_IRQFDS:-20000}
-	export KIC_VM_TIMEOUT=${KIC_VM_TIMEOUT:-3600}
+	export KIC_VM_TIMEOUT=${KIC_VM_TIMEOUT:-4800}
 }
 
 build() {

@@ -20,6 +20,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # (CROSS_COMPILE=, empty for the host), QEMU (the emulator), CONSOLE (the
 # serial console), IMAGE (the kernel image file the package ships in /boot).
 KIC_ARCH=${KIC_ARCH:-x86_64}
+# shellcheck disable=SC2034 # used by the scripts that source this one
 case $KIC_ARCH in
 x86_64)
 	DEB_ARCH=amd64 FLAVOUR=amd64 KARCH=x86 CROSS=
@@ -37,6 +38,7 @@ esac
 # tools} for x86_64; $KIC_BUILD/cross/<KARCH>/{module,selftests,tools} for
 # a cross lane, whose module builds in a copy of the sources (check.sh) so
 # that the x86_64 objects in the repo stay as they are.
+# shellcheck disable=SC2034
 if [ "$KIC_ARCH" = x86_64 ]; then
 	OUT_DIR=$KIC_BUILD
 	DEFAULT_KO=$REPO/kvm-irqchip.ko

@@ -68,7 +68,8 @@ UPDATED=
 # The cached .deb of package $1 (pkg:arch), if any.
 deb_of() {
 	local name=${1%:*} arch=${1#*:}
-	ls "$DEBS/${name}_"*"_$arch.deb" 2>/dev/null | sort -V | tail -n1
+	find "$DEBS" -maxdepth 1 -name "${name}_*_$arch.deb" 2>/dev/null |
+		sort -V | tail -n1
 }
 
 # Download package $1 (pkg:arch) into $DEBS unless it is there; the lists
@@ -99,7 +100,7 @@ cross_update() {
 # Like cross_get, but a failure ends the run naming the package.
 cross_need() {
 	cross_get "$1" ||
-		die "fetching the $KIC_ARCH lane: cannot download $1 (apt-get download); is it on the mirror for ABI $ABI?"
+		die "fetching the $KIC_ARCH lane: cannot download $1 (apt-get download, after apt-get update); the mirror keeps only the newest ABI: if it is past $ABI, upgrade linux-headers-amd64"
 }
 
 if [ "$KIC_ARCH" = x86_64 ]; then

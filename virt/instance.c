@@ -106,12 +106,12 @@ void kic_put(struct kic *kic)
 	kref_put(&kic->ref, kic_destroy);
 }
 
-/* The models this build implements; adding one is one line here. */
-static const struct kic_model_ops *const kic_models[] = {
-	&kic_x86_model,
-	&kic_xics_model,
-	&kic_gic_model,
-};
+/*
+ * The models this build implements, the host architecture's own first:
+ * Kbuild's per-architecture list (kic-models-$(SRCARCH)) gives
+ * KIC_MODEL_LIST, e.g. "&kic_x86_model,&kic_gic_model,&kic_xics_model".
+ */
+static const struct kic_model_ops *const kic_models[] = { KIC_MODEL_LIST };
 
 static const struct kic_model_ops *kic_model_find(u32 model)
 {
@@ -210,7 +210,7 @@ out:
 /* Answers for the whole module; the model adds its own. */
 static int kic_check_extension(struct kic *kic, long cap)
 {
-	const struct kic_model_ops *ops = kic_ops(kic) ?: &kic_x86_model;
+	const struct kic_model_ops *ops = kic_ops(kic) ?: kic_models[0];
 
 	switch (cap) {
 	case KVM_CAP_IRQ_ROUTING:

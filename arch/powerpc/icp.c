@@ -28,9 +28,9 @@
 
 #include "xics.h"
 
-#define H_SUCCESS	KVM_IRQCHIP_XICS_H_SUCCESS
-#define H_FUNCTION	KVM_IRQCHIP_XICS_H_FUNCTION
-#define H_PARAMETER	KVM_IRQCHIP_XICS_H_PARAMETER
+#define KIC_H_SUCCESS	KVM_IRQCHIP_XICS_H_SUCCESS
+#define KIC_H_FUNCTION	KVM_IRQCHIP_XICS_H_FUNCTION
+#define KIC_H_PARAMETER	KVM_IRQCHIP_XICS_H_PARAMETER
 
 /**
  * xics_icp_alloc() - a vCPU's ICP, in KVM's initial state
@@ -66,7 +66,7 @@ static bool xics_icp_output(struct xics_icp *icp)
 static u32 xics_icp_displace(struct xics_icp *icp)
 {
 	lockdep_assert_held(&icp->lock);
-	return icp->xisr == XICS_IPI ? 0 : icp->xisr;
+	return icp->xisr == KIC_XICS_IPI ? 0 : icp->xisr;
 }
 
 /**
@@ -155,7 +155,7 @@ static void xics_icp_check_ipi(struct xics_icp *icp, struct xics_icp_after *a)
 	lockdep_assert_held(&icp->lock);
 	if (icp->mfrr < icp->cppr && icp->mfrr <= icp->pending_pri) {
 		a->reject = xics_icp_displace(icp);
-		icp->xisr = XICS_IPI;
+		icp->xisr = KIC_XICS_IPI;
 		icp->pending_pri = icp->mfrr;
 	}
 }
@@ -218,14 +218,14 @@ static long xics_h_eoi(struct kic_xics *xics, struct xics_icp *icp, u64 xirr)
 
 	/* Nothing changes on a bad argument. */
 	if (xirr > U32_MAX)
-		return H_PARAMETER;
-	if (irq != XICS_IPI && !xics_ics_find(xics, irq, &idx))
-		return H_PARAMETER;
+		return KIC_H_PARAMETER;
+	if (irq != KIC_XICS_IPI && !xics_ics_find(xics, irq, &idx))
+		return KIC_H_PARAMETER;
 	xics_icp_set_cppr(xics, icp, xics_xirr_cppr(xirr));
 	/* The IPI has no source to complete. */
-	if (irq != XICS_IPI)
+	if (irq != KIC_XICS_IPI)
 		xics_source_eoi(xics, irq);
-	return H_SUCCESS;
+	return KIC_H_SUCCESS;
 }
 
 /* H_IPI: set a server's MFRR; a less favoured one may allow resends. */
@@ -236,7 +236,7 @@ static long xics_h_ipi(struct kic_xics *xics, u64 server, u64 mfrr)
 	unsigned long flags;
 
 	if (!icp || mfrr > XICS_MASKED)
-		return H_PARAMETER;
+		return KIC_H_PARAMETER;
 
 	spin_lock_irqsave(&icp->lock, flags);
 	if (mfrr > icp->mfrr) {
@@ -249,7 +249,7 @@ static long xics_h_ipi(struct kic_xics *xics, u64 server, u64 mfrr)
 	spin_unlock_irqrestore(&icp->lock, flags);
 
 	xics_icp_finish(xics, icp, &a);
-	return H_SUCCESS;
+	return KIC_H_SUCCESS;
 }
 
 /* H_IPOLL: a server's XIRR and MFRR, without accepting anything. */
@@ -259,12 +259,12 @@ static long xics_h_ipoll(struct kic_xics *xics, u64 server, u64 *out)
 	unsigned long flags;
 
 	if (!icp)
-		return H_PARAMETER;
+		return KIC_H_PARAMETER;
 	spin_lock_irqsave(&icp->lock, flags);
 	out[0] = xics_xirr(icp->cppr, icp->xisr);
 	out[1] = icp->mfrr;
 	spin_unlock_irqrestore(&icp->lock, flags);
-	return H_SUCCESS;
+	return KIC_H_SUCCESS;
 }
 
 static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
@@ -276,16 +276,16 @@ static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
 	switch (h->opcode) {
 	case KVM_IRQCHIP_XICS_H_XIRR:
 		h->out[0] = xics_h_xirr(xics, icp);
-		return H_SUCCESS;
+		return KIC_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_XIRR_X:
 		/* out[1], the timebase at acceptance, is the VMM's to fill. */
 		h->out[0] = xics_h_xirr(xics, icp);
-		return H_SUCCESS;
+		return KIC_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_CPPR:
 		if (h->args[0] > XICS_MASKED)
-			return H_PARAMETER;
+			return KIC_H_PARAMETER;
 		xics_icp_set_cppr(xics, icp, h->args[0]);
-		return H_SUCCESS;
+		return KIC_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_EOI:
 		return xics_h_eoi(xics, icp, h->args[0]);
 	case KVM_IRQCHIP_XICS_H_IPI:
@@ -293,7 +293,7 @@ static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
 	case KVM_IRQCHIP_XICS_H_IPOLL:
 		return xics_h_ipoll(xics, h->args[0], h->out);
 	default:
-		return H_FUNCTION;
+		return KIC_H_FUNCTION;
 	}
 }
 
@@ -345,7 +345,7 @@ static int xics_icp_set_state(struct kic_xics *xics, struct xics_icp *icp,
 	if (!xisr) {
 		if (ppri != XICS_MASKED)
 			return -EINVAL;
-	} else if (xisr == XICS_IPI) {
+	} else if (xisr == KIC_XICS_IPI) {
 		if (ppri != mfrr || ppri >= cppr)
 			return -EINVAL;
 	} else if (ppri >= mfrr || ppri >= cppr ||

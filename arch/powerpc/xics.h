@@ -46,7 +46,7 @@
 
 #define XICS_NR_ICS		(KVM_IRQCHIP_XICS_MAX_BUID + 1)
 #define XICS_MASKED		KVM_IRQCHIP_XICS_MASKED
-#define XICS_IPI		KVM_IRQCHIP_XICS_IPI
+#define KIC_XICS_IPI		KVM_IRQCHIP_XICS_IPI
 #define XICS_NO_GSI		U32_MAX
 
 /* The P and Q bits of a source: presented, and queued behind it. */

@@ -153,7 +153,10 @@ long kic_instance_ioctl(struct kic *kic, unsigned int ioctl,
 			unsigned long arg);
 struct kic *kic_instance_alloc(void);
 
-/* Models this build implements. */
+/*
+ * The models; Kbuild builds those of the host architecture (kic-models-*)
+ * and lists them in KIC_MODEL_LIST for virt/instance.c.
+ */
 extern const struct kic_model_ops kic_x86_model;
 extern const struct kic_model_ops kic_xics_model;
 extern const struct kic_model_ops kic_gic_model;

@@ -71,6 +71,8 @@ qemu() {
 	return "$rc"
 }
 
+command -v "$QEMU" >/dev/null ||
+	die "no $QEMU to boot the $KIC_ARCH VM; run 'make setup' (as root)"
 mkdir -p "$(dirname "$LOG")"
 if [ -n "${KIC_ACCEL:-}" ]; then
 	qemu "$KIC_ACCEL"

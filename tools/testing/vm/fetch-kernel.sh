@@ -97,11 +97,11 @@ cross_update() {
 		die "fetching $KIC_ARCH packages: 'apt-get update' with the lists in $CROSS_ROOT/apt failed"
 	UPDATED=1
 }
-# Like cross_get, but a failure ends the run naming the package.
-cross_need() {
-	cross_get "$1" ||
-		die "fetching the $KIC_ARCH lane: cannot download $1 (apt-get download, after apt-get update); the mirror keeps only the newest ABI: if it is past $ABI, upgrade linux-headers-amd64"
+cross_fail() {
+	die "fetching the $KIC_ARCH lane: cannot download $1 (apt-get download, after apt-get update); the mirror keeps only the newest ABI: if it is past $ABI, upgrade linux-headers-amd64"
 }
+# Like cross_get, but a failure ends the run naming the package.
+cross_need() { cross_get "$1" || cross_fail "$1"; }
 
 if [ "$KIC_ARCH" = x86_64 ]; then
 	say "downloading linux-image-$REL"
@@ -123,8 +123,9 @@ if [ "$KIC_ARCH" = x86_64 ]; then
 	image_deb=$(ls "$tmp"/linux-image-*.deb)
 else
 	# Debian signs the arm64 image; the -unsigned one is the same kernel.
-	if ! cross_get "linux-image-$REL:$DEB_ARCH"; then
-		cross_need "linux-image-$REL-unsigned:$DEB_ARCH"
+	if ! cross_get "linux-image-$REL:$DEB_ARCH" &&
+		! cross_get "linux-image-$REL-unsigned:$DEB_ARCH"; then
+		cross_fail "linux-image-$REL:$DEB_ARCH (or -unsigned)"
 	fi
 	cross_need "linux-headers-$REL:$DEB_ARCH"
 	cross_need "linux-headers-$ABI-common:all"

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 
 uint64_t now_ns(void);
 /* Print "bench: FAILED: <what>: <strerror(-r)>"; returns 1. */

@@ -20,7 +20,7 @@
 #define DOORBELL_H
 
 #ifndef KIC_UTIL_H
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #endif
 
 #define DB_MAX_PEERS	8

@@ -14,7 +14,7 @@
  */
 #include <poll.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define N		4

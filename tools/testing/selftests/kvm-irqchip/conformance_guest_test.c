@@ -46,6 +46,7 @@
 #include <poll.h>
 #include <pthread.h>
 
+#include "kic_x86_util.h"
 #include "guest.h"
 #include "kselftest_harness.h"
 

@@ -61,7 +61,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define N		8

@@ -6,7 +6,7 @@
  * then taken (poll, acknowledge, EOI) before the next, so eventfd counter
  * merging cannot hide a lost or duplicated delivery.
  */
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 #include "../../../kvm-irqchip/doorbell.c"
 

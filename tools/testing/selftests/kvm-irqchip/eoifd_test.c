@@ -9,7 +9,7 @@
  * Checks that something is signalled poll for up to WAIT_MS; checks that
  * nothing is wait SETTLE_MS first.
  */
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define WAIT_MS		2000

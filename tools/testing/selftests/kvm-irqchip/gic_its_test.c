@@ -242,8 +242,8 @@ TEST_F(its, command_error_stalls_queue_until_retry)
 	ASSERT_EQ(0, gits_write(&self->g, GITS_CWRITER, self->g.cwriter | 1));
 	EXPECT_EQ(at | 1, gits_read(&self->g, GITS_CREADR));
 	/* fix the guest's mistake in place, then retry: both run */
-	((uint64_t *)(self->g.mem + GIC_CMDQ + at))[0] = 0x0a | (uint64_t)DEV_A << 32;
-	((uint64_t *)(self->g.mem + GIC_CMDQ + at))[1] = 9 | (uint64_t)GIC_LPI(50) << 32;
+	gic_mem_write64(&self->g, GIC_CMDQ + at, 0x0a | (uint64_t)DEV_A << 32);
+	gic_mem_write64(&self->g, GIC_CMDQ + at + 8, 9 | (uint64_t)GIC_LPI(50) << 32);
 	ASSERT_EQ(0, gits_write(&self->g, GITS_CWRITER, self->g.cwriter | 1));
 	EXPECT_EQ(self->g.cwriter, gits_read(&self->g, GITS_CREADR));
 	EXPECT_EQ(0u, its_error(&self->g));
@@ -464,12 +464,15 @@ TEST_F(its, lpis_disabled_on_target_drops_msi)
 /* KVM_IRQCHIP_GIC_SET_MEMORY_REGION: KVM_SET_USER_MEMORY_REGION's rules */
 TEST_F(its, memory_region_rules)
 {
-	EXPECT_EQ(-EINVAL, gic_mem_region(self->g.fd, 32, 0, 4096, self->g.mem));
-	EXPECT_EQ(-EINVAL, gic_mem_region(self->g.fd, 1, 0x100, 4096, self->g.mem));
-	EXPECT_EQ(-EEXIST, gic_mem_region(self->g.fd, 1, GIC_MEM_GPA + 4096, 4096,
+	const uint64_t pg = getpagesize();
+
+	EXPECT_EQ(-EINVAL, gic_mem_region(self->g.fd, 32, 0, pg, self->g.mem));
+	EXPECT_EQ(-EINVAL, gic_mem_region(self->g.fd, 1, 0x100, pg, self->g.mem));
+	EXPECT_EQ(-EINVAL, gic_mem_region(self->g.fd, 1, pg, pg / 2, self->g.mem));
+	EXPECT_EQ(-EEXIST, gic_mem_region(self->g.fd, 1, GIC_MEM_GPA + pg, pg,
 					  self->g.mem));
-	EXPECT_EQ(0, gic_mem_region(self->g.fd, 1, 0x1000, 4096, self->g.mem));
-	EXPECT_EQ(0, gic_mem_region(self->g.fd, 1, 0x1000, 0, NULL));
+	EXPECT_EQ(0, gic_mem_region(self->g.fd, 1, pg, pg, self->g.mem));
+	EXPECT_EQ(0, gic_mem_region(self->g.fd, 1, pg, 0, NULL));
 }
 
 /* Commands in memory the instance was not given: the queue stalls */

@@ -10,6 +10,7 @@
 #ifndef GIC_UTIL_H
 #define GIC_UTIL_H
 
+#include <endian.h>
 #include <sys/mman.h>
 
 #include "kic_util.h"
@@ -343,16 +344,24 @@ static inline long gic_its_setup(struct gic *g)
 	return r ? r : gic_enable_all(g);
 }
 
+/* A 64-bit word of guest memory at offset off: little-endian, as the ITS reads it */
+static inline void gic_mem_write64(struct gic *g, uint64_t off, uint64_t v)
+{
+	uint64_t le = htole64(v);
+
+	memcpy(g->mem + off, &le, sizeof(le));
+}
+
 /* Queue one command and run the queue (a guest's GITS_CWRITER write) */
 static inline long its_cmd(struct gic *g, uint64_t d0, uint64_t d1, uint64_t d2,
 			   uint64_t d3)
 {
-	uint64_t *c = (uint64_t *)(g->mem + GIC_CMDQ + g->cwriter);
+	uint64_t at = GIC_CMDQ + g->cwriter;
 
-	c[0] = d0;
-	c[1] = d1;
-	c[2] = d2;
-	c[3] = d3;
+	gic_mem_write64(g, at, d0);
+	gic_mem_write64(g, at + 8, d1);
+	gic_mem_write64(g, at + 16, d2);
+	gic_mem_write64(g, at + 24, d3);
 	g->cwriter = (g->cwriter + 32) % 0x4000;
 	return gits_write(g, GITS_CWRITER, g->cwriter);
 }

@@ -117,7 +117,7 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 
 #define GUEST_MAX_VCPUS		4
 #define GUEST_LOG_SIZE		256

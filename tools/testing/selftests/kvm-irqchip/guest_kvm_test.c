@@ -12,6 +12,7 @@
  * APIC ID (= vCPU index) and with 2 vCPUs addressed in logical flat mode
  * (vCPU i has logical ID 1 << i).
  */
+#include "kic_x86_util.h"
 #include "guest.h"
 #include "kselftest_harness.h"
 

@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <sys/mman.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define NR_VCPUS 4

@@ -13,7 +13,7 @@
  */
 #include <poll.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define IOAPIC_BASE	0xfec00000ull

@@ -7,7 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 /* 2 vCPUs; vCPU 0 enabled (ID 0, TPR 0), vCPU 1 left in its reset state. */

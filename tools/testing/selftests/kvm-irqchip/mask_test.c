@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define NR_VCPUS 2

@@ -9,7 +9,7 @@
  * path); the tests named strict_ enable KVM_IRQCHIP_CAP_X86_STRICT and
  * check the SDM's answer where it differs (api.rst 6.3).
  */
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define NR_VCPUS 8

@@ -17,7 +17,7 @@
 #include <stdatomic.h>
 #include <sys/syscall.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define MOD_NAME	"kvm_irqchip"

@@ -12,7 +12,7 @@
  */
 #include <sys/resource.h>
 
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define NR_VCPUS	2

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/wait.h>
 
+#include "kic_x86_util.h"
 #include "inspect_util.h"
 #include "kselftest_harness.h"
 

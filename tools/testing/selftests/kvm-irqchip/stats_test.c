@@ -8,6 +8,7 @@
  */
 #include <sys/uio.h>
 
+#include "kic_x86_util.h"
 #include "inspect_util.h"
 #include "kselftest_harness.h"
 

@@ -6,6 +6,7 @@
  * values in the "trace" file.  The records' formats are listed in
  * Documentation/virt/kvm-irqchip/ecosystem.rst.
  */
+#include "kic_x86_util.h"
 #include "inspect_util.h"
 #include "kselftest_harness.h"
 

@@ -8,7 +8,7 @@
  * test runs the same steps on a default and on a strict instance and
  * asserts what each must show.
  */
-#include "kic_util.h"
+#include "kic_x86_util.h"
 #include "kselftest_harness.h"
 
 #define NV	8

@@ -105,6 +105,34 @@ sync_sources() {
 	rm -f "$dst.list"
 }
 
+# The selftests that apply to the architecture (their Makefile picks them
+# by ARCH=), and the tools that those run; what an earlier build left there
+# and no longer applies is removed, as the initramfs takes every program of
+# the directory.
+build_cross_tests() {
+	local sdir=$REPO/tools/testing/selftests/kvm-irqchip tests t tools=
+	local cc=${CROSS}gcc
+	mkdir -p "$OUT_DIR/selftests" "$OUT_DIR/tools"
+	tests=$($MAKE -s -C "$sdir" ARCH="$KARCH" list) ||
+		die "listing the selftests for $KIC_ARCH failed"
+	$MAKE -C "$sdir" OUTPUT="$OUT_DIR/selftests" CC="$cc" ARCH="$KARCH" \
+		KSFT_DIR="$KIC_CACHE/linux-source/tools/testing/selftests" ||
+		die "building the selftests for $KIC_ARCH failed"
+	for t in "$OUT_DIR"/selftests/*_test; do
+		[ -f "$t" ] || continue
+		echo "$tests" | grep -qx "${t##*/}" || rm -f "$t"
+	done
+	rm -f "$OUT_DIR/tools/kvm-irqchip-stat" "$OUT_DIR/tools/kvm-irqchip-doorbell"
+	echo "$tests" | grep -qx stat_viewer_test &&
+		tools="$tools $OUT_DIR/tools/kvm-irqchip-stat"
+	echo "$tests" | grep -qx doorbell_test &&
+		tools="$tools $OUT_DIR/tools/kvm-irqchip-doorbell"
+	[ -z "$tools" ] && return 0
+	# shellcheck disable=SC2086
+	$MAKE -C "$REPO/tools/kvm-irqchip" OUTPUT="$OUT_DIR/tools" CC="$cc" \
+		$tools || die "building$tools for $KIC_ARCH failed"
+}
+
 build_cross() {
 	local kdir cc=${CROSS}gcc
 	kdir=$(kic_kdir)
@@ -116,15 +144,7 @@ build_cross() {
 	$MAKE -C "$kdir" M="$OUT_DIR/module" ARCH="$KARCH" \
 		CROSS_COMPILE="$CROSS" modules ||
 		die "building the module for $KIC_ARCH against $kdir failed"
-	mkdir -p "$OUT_DIR/selftests" "$OUT_DIR/tools"
-	$MAKE -C "$REPO/tools/testing/selftests/kvm-irqchip" \
-		OUTPUT="$OUT_DIR/selftests" CC="$cc" ARCH="$KARCH" \
-		KSFT_DIR="$KIC_CACHE/linux-source/tools/testing/selftests" ||
-		die "building the selftests for $KIC_ARCH failed"
-	$MAKE -C "$REPO/tools/kvm-irqchip" OUTPUT="$OUT_DIR/tools" CC="$cc" \
-		"$OUT_DIR/tools/kvm-irqchip-stat" \
-		"$OUT_DIR/tools/kvm-irqchip-doorbell" ||
-		die "building kvm-irqchip-stat and -doorbell for $KIC_ARCH failed"
+	build_cross_tests
 	"$VM_DIR/mkinitramfs.sh" "$INITRD"
 }
 

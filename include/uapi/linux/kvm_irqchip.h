@@ -24,10 +24,14 @@
 
 #define KVM_IRQCHIP_DEVICE_NAME		"kvm-irqchip"
 
-/* Interrupt controller models, chosen at KVM_IRQCHIP_CREATE. */
+/*
+ * Interrupt controller models, chosen at KVM_IRQCHIP_CREATE.  The module
+ * built for x86 has all three, for arm64 or powerpc GICv3 and XICS
+ * (KVM_IRQCHIP_CAP_MODELS).
+ */
 #define KVM_IRQCHIP_MODEL_X86		1	/* LAPICs (+ IOAPIC, PIC) */
-#define KVM_IRQCHIP_MODEL_ARM64_GICV3	2	/* GICv3 + ITS (not yet) */
-#define KVM_IRQCHIP_MODEL_PPC_XICS	3	/* XICS ICS/ICP (not yet) */
+#define KVM_IRQCHIP_MODEL_ARM64_GICV3	2	/* GICv3 + ITS */
+#define KVM_IRQCHIP_MODEL_PPC_XICS	3	/* XICS ICS/ICP */
 
 #define KVM_IRQCHIP_MAX_VCPUS		1024
 

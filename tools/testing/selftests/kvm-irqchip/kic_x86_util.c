@@ -99,15 +99,20 @@ long lapic_clear_vectors(int vfd)
 	return lapic_set(vfd, &s);
 }
 
-long lapic_mask_lvt0(int vfd)
+long lapic_set_reg(int vfd, unsigned int off, uint32_t v)
 {
 	struct kvm_lapic_state s;
 	long r = lapic_get(vfd, &s);
 
 	if (r)
 		return r;
-	apic_put(&s, 0x350, 0x10000);
+	apic_put(&s, off, v);
 	return lapic_set(vfd, &s);
+}
+
+long lapic_mask_lvt0(int vfd)
+{
+	return lapic_set_reg(vfd, APIC_LVT0, 0x10000);
 }
 
 static int vec_has(int vfd, unsigned int base, unsigned int vec)
@@ -293,30 +298,25 @@ long resample_ioapic_route(int fd, unsigned int pin, uint32_t vec,
 	return r ? r : resample_ioapic_write(fd, 0x10 + 2 * pin, lo);
 }
 
-long resample_ioapic_get(int fd, struct kvm_ioapic_state *s)
+/* KVM_GET_IRQCHIP of chip id, its first len bytes of state copied to st */
+static long chip_state_get(int fd, uint32_t id, void *st, size_t len)
 {
 	struct kvm_irqchip chip;
-	long r;
+	long r = irqchip_get(fd, id, &chip);
 
-	memset(&chip, 0, sizeof(chip));
-	chip.chip_id = KVM_IRQCHIP_IOAPIC;
-	r = xioctl(fd, KVM_GET_IRQCHIP, &chip);
 	if (!r)
-		memcpy(s, &chip.chip.ioapic, sizeof(*s));
+		memcpy(st, &chip.chip, len);
 	return r;
+}
+
+long resample_ioapic_get(int fd, struct kvm_ioapic_state *s)
+{
+	return chip_state_get(fd, KVM_IRQCHIP_IOAPIC, s, sizeof(*s));
 }
 
 long resample_pic_get(int fd, uint32_t chip_id, struct kvm_pic_state *s)
 {
-	struct kvm_irqchip chip;
-	long r;
-
-	memset(&chip, 0, sizeof(chip));
-	chip.chip_id = chip_id;
-	r = xioctl(fd, KVM_GET_IRQCHIP, &chip);
-	if (!r)
-		memcpy(s, &chip.chip.pic, sizeof(*s));
-	return r;
+	return chip_state_get(fd, chip_id, s, sizeof(*s));
 }
 
 static long resample_outb(int fd, uint16_t port, uint8_t val)
@@ -354,11 +354,5 @@ long resample_pic_eoi(int fd)
 
 long resample_lvt0_extint(int vfd)
 {
-	struct kvm_lapic_state s;
-	long r = lapic_get(vfd, &s);
-
-	if (r)
-		return r;
-	apic_put(&s, 0x350, DM_EXTINT << 8);
-	return lapic_set(vfd, &s);
+	return lapic_set_reg(vfd, APIC_LVT0, DM_EXTINT << 8);
 }

@@ -25,6 +25,7 @@
 #define APIC_ISR	0x100
 #define APIC_TMR	0x180
 #define APIC_IRR	0x200
+#define APIC_LVT0	0x350
 
 #define APIC_VERSION_VALUE	0x00050014u
 #define DFR_FLAT		0xffffffffu
@@ -92,6 +93,8 @@ long lapic_set(int vfd, const struct kvm_lapic_state *s);
 long lapic_config(int vfd, uint32_t id, uint32_t ldr, uint32_t dfr, uint32_t svr,
 		  uint32_t tpr);
 long lapic_clear_vectors(int vfd);	/* clears IRR, ISR, TMR */
+/* Read-modify-write of the register at off */
+long lapic_set_reg(int vfd, unsigned int off, uint32_t v);
 /*
  * LVT0 masked (0x10000), as firmware leaves it: vCPU 0 resets with LVT0 in
  * ExtINT mode (KVM's LINT0_REENABLED quirk) and would take the PIC's

@@ -34,18 +34,6 @@ static long deliver(struct vm *vm, uint32_t vec)
 			  msi_data(vec, DM_FIXED, false));
 }
 
-/* read-modify-write one register of vfd */
-static long set_reg(int vfd, unsigned int off, uint32_t val)
-{
-	struct kvm_lapic_state s;
-	long r = lapic_get(vfd, &s);
-
-	if (r)
-		return r;
-	apic_put(&s, off, val);
-	return lapic_set(vfd, &s);
-}
-
 static uint32_t get_reg(int vfd, unsigned int off)
 {
 	struct kvm_lapic_state s;
@@ -186,7 +174,7 @@ TEST_F(lapic, ack_returns_highest_irr_first)
 
 TEST_F(lapic, tpr_masks_same_and_lower_class)
 {
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x50));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x50));
 	ASSERT_EQ(1, deliver(&self->vm, 0x5f));
 	EXPECT_EQ(ACK_EAGAIN, ack(self->v0));
 	ASSERT_EQ(1, deliver(&self->vm, 0x45));
@@ -195,7 +183,7 @@ TEST_F(lapic, tpr_masks_same_and_lower_class)
 	EXPECT_EQ(0x60u, ack(self->v0));
 	/* lowering TPR releases the masked ones (after the EOI) */
 	ASSERT_EQ(0x60u, eoi(self->v0));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x00));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x00));
 	EXPECT_EQ(0x5fu, ack(self->v0));
 }
 
@@ -204,7 +192,7 @@ TEST_F(lapic, ppr_is_tpr_when_tpr_class_is_higher)
 	static const uint32_t isr[] = { 0x51 };
 
 	ASSERT_EQ(0, set_isr(self->v0, isr, 1));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x73));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x73));
 	EXPECT_EQ(0x73u, get_reg(self->v0, APIC_PPR));
 }
 
@@ -213,7 +201,7 @@ TEST_F(lapic, ppr_is_isr_class_when_isr_is_higher)
 	static const uint32_t isr[] = { 0x2f, 0x5b };
 
 	ASSERT_EQ(0, set_isr(self->v0, isr, 2));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x35));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x35));
 	EXPECT_EQ(0x50u, get_reg(self->v0, APIC_PPR));
 }
 
@@ -222,13 +210,13 @@ TEST_F(lapic, ppr_is_tpr_when_classes_equal)
 	static const uint32_t isr[] = { 0x52 };
 
 	ASSERT_EQ(0, set_isr(self->v0, isr, 1));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x5a));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x5a));
 	EXPECT_EQ(0x5au, get_reg(self->v0, APIC_PPR));
 }
 
 TEST_F(lapic, ppr_is_tpr_without_isr)
 {
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x35));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x35));
 	EXPECT_EQ(0x35u, get_reg(self->v0, APIC_PPR));
 }
 
@@ -244,7 +232,7 @@ TEST_F(lapic, ppr_follows_ack_and_eoi)
 
 TEST_F(lapic, ppr_write_is_ignored)
 {
-	ASSERT_EQ(0, set_reg(self->v0, APIC_PPR, 0xf0));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_PPR, 0xf0));
 	EXPECT_EQ(0u, get_reg(self->v0, APIC_PPR));
 	ASSERT_EQ(1, deliver(&self->vm, 0x20));
 	EXPECT_EQ(0x20u, ack(self->v0));
@@ -322,7 +310,7 @@ TEST_F(lapic, ack_sw_disabled_is_eagain)
 	apic_vec_set(&s, APIC_IRR, 0x80, true);
 	ASSERT_EQ(0, lapic_set(self->v0, &s));
 	EXPECT_EQ(ACK_EAGAIN, ack(self->v0));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_SVR, SVR_ON));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_SVR, SVR_ON));
 	EXPECT_EQ(0x80u, ack(self->v0));
 }
 
@@ -357,10 +345,10 @@ TEST_F(lapic, poll_readable_when_deliverable)
 
 TEST_F(lapic, poll_not_readable_when_masked)
 {
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x60));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x60));
 	ASSERT_EQ(1, deliver(&self->vm, 0x45));
 	EXPECT_EQ(0, readable(self->v0));
-	ASSERT_EQ(0, set_reg(self->v0, APIC_TPR, 0x00));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_TPR, 0x00));
 	EXPECT_EQ(1, readable(self->v0));
 }
 
@@ -649,7 +637,7 @@ TEST_F(lapic, modelled_registers_round_trip)
 
 TEST_F(lapic, version_register_is_read_only)
 {
-	ASSERT_EQ(0, set_reg(self->v0, APIC_LVR, 0x12345678));
+	ASSERT_EQ(0, lapic_set_reg(self->v0, APIC_LVR, 0x12345678));
 	EXPECT_EQ(APIC_VERSION_VALUE, get_reg(self->v0, APIC_LVR));
 }
 

@@ -50,7 +50,6 @@
 #define OCW3_SMM_ON	0x68
 #define OCW3_SMM_OFF	0x48
 
-#define APIC_LVT0	0x350
 #ifndef BIT
 #define BIT(n)		(1u << (n))
 #endif
@@ -163,13 +162,7 @@ static int readable(int fd)
 
 static long set_lvt0(int vfd, uint32_t lvt0)
 {
-	struct kvm_lapic_state s;
-	long r = lapic_get(vfd, &s);
-
-	if (r)
-		return r;
-	apic_put(&s, APIC_LVT0, lvt0);
-	return lapic_set(vfd, &s);
+	return lapic_set_reg(vfd, APIC_LVT0, lvt0);
 }
 
 static long route_pics(const struct vm *vm)

@@ -45,7 +45,7 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 .PHONY: all modules clean distclean install uninstall sparse checkpatch \
 	selftests demo setup source check run bench help kdir check-debug \
-	debug-kernel headers_install install-udev uninstall-udev dkms-src
+	check-arm64 check-ppc64 check-cross debug-kernel headers_install install-udev uninstall-udev dkms-src
 
 all: modules
 
@@ -101,6 +101,17 @@ check-debug:
 	@MAKE="$(MAKE)" $(VM)/check.sh check-debug
 debug-kernel:
 	@$(VM)/debug-kernel.sh
+
+# "check" for arm64 and ppc64le: Debian's kernel of that architecture (the
+# ABI of linux-headers-amd64) under qemu TCG, the module and the selftests
+# cross-built against its headers (testing.rst, "The cross lanes").
+check-arm64:
+	@MAKE="$(MAKE)" $(VM)/check.sh check-arm64
+check-ppc64:
+	@MAKE="$(MAKE)" $(VM)/check.sh check-ppc64
+check-cross:
+	@MAKE="$(MAKE)" $(VM)/check.sh check-arm64
+	@MAKE="$(MAKE)" $(VM)/check.sh check-ppc64
 
 # Kbuild skips depmod when the headers lack System.map (Debian's do), so
 # run it ourselves when installing to the live system.
@@ -179,6 +190,9 @@ help:
 	@echo '  check-debug        check on the debug kernel (KASAN, lockdep,'
 	@echo '                     kmemleak...); builds it once (~4-10 min)'
 	@echo '  debug-kernel       build it only; prints its tree (a KDIR)'
+	@echo '  check-arm64        check on Debian'"'"'s arm64 kernel (qemu TCG),'
+	@echo '  check-ppc64        on its ppc64el one; module and selftests'
+	@echo '                     cross-built; check-cross: both'
 	@echo '  clean, distclean   remove build output (distclean: also the cache)'
 	@echo 'Variables: KDIR KVER W= C= V= KIC_CACHE KIC_BUILD INSTALL_MOD_PATH'
 	@echo 'Env for check/run/bench: KIC_ACCEL=kvm|tcg KIC_VM_TIMEOUT KIC_TEST_TIMEOUT'

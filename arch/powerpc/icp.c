@@ -28,10 +28,6 @@
 
 #include "xics.h"
 
-#define KIC_H_SUCCESS	KVM_IRQCHIP_XICS_H_SUCCESS
-#define KIC_H_FUNCTION	KVM_IRQCHIP_XICS_H_FUNCTION
-#define KIC_H_PARAMETER	KVM_IRQCHIP_XICS_H_PARAMETER
-
 /**
  * xics_icp_alloc() - a vCPU's ICP, in KVM's initial state
  * @vcpu: the vCPU
@@ -218,14 +214,14 @@ static long xics_h_eoi(struct kic_xics *xics, struct xics_icp *icp, u64 xirr)
 
 	/* Nothing changes on a bad argument. */
 	if (xirr > U32_MAX)
-		return KIC_H_PARAMETER;
+		return KVM_IRQCHIP_XICS_H_PARAMETER;
 	if (irq != KIC_XICS_IPI && !xics_ics_find(xics, irq, &idx))
-		return KIC_H_PARAMETER;
+		return KVM_IRQCHIP_XICS_H_PARAMETER;
 	xics_icp_set_cppr(xics, icp, xics_xirr_cppr(xirr));
 	/* The IPI has no source to complete. */
 	if (irq != KIC_XICS_IPI)
 		xics_source_eoi(xics, irq);
-	return KIC_H_SUCCESS;
+	return KVM_IRQCHIP_XICS_H_SUCCESS;
 }
 
 /* H_IPI: set a server's MFRR; a less favoured one may allow resends. */
@@ -236,7 +232,7 @@ static long xics_h_ipi(struct kic_xics *xics, u64 server, u64 mfrr)
 	unsigned long flags;
 
 	if (!icp || mfrr > XICS_MASKED)
-		return KIC_H_PARAMETER;
+		return KVM_IRQCHIP_XICS_H_PARAMETER;
 
 	spin_lock_irqsave(&icp->lock, flags);
 	if (mfrr > icp->mfrr) {
@@ -249,7 +245,7 @@ static long xics_h_ipi(struct kic_xics *xics, u64 server, u64 mfrr)
 	spin_unlock_irqrestore(&icp->lock, flags);
 
 	xics_icp_finish(xics, icp, &a);
-	return KIC_H_SUCCESS;
+	return KVM_IRQCHIP_XICS_H_SUCCESS;
 }
 
 /* H_IPOLL: a server's XIRR and MFRR, without accepting anything. */
@@ -259,12 +255,12 @@ static long xics_h_ipoll(struct kic_xics *xics, u64 server, u64 *out)
 	unsigned long flags;
 
 	if (!icp)
-		return KIC_H_PARAMETER;
+		return KVM_IRQCHIP_XICS_H_PARAMETER;
 	spin_lock_irqsave(&icp->lock, flags);
 	out[0] = xics_xirr(icp->cppr, icp->xisr);
 	out[1] = icp->mfrr;
 	spin_unlock_irqrestore(&icp->lock, flags);
-	return KIC_H_SUCCESS;
+	return KVM_IRQCHIP_XICS_H_SUCCESS;
 }
 
 static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
@@ -276,16 +272,16 @@ static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
 	switch (h->opcode) {
 	case KVM_IRQCHIP_XICS_H_XIRR:
 		h->out[0] = xics_h_xirr(xics, icp);
-		return KIC_H_SUCCESS;
+		return KVM_IRQCHIP_XICS_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_XIRR_X:
 		/* out[1], the timebase at acceptance, is the VMM's to fill. */
 		h->out[0] = xics_h_xirr(xics, icp);
-		return KIC_H_SUCCESS;
+		return KVM_IRQCHIP_XICS_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_CPPR:
 		if (h->args[0] > XICS_MASKED)
-			return KIC_H_PARAMETER;
+			return KVM_IRQCHIP_XICS_H_PARAMETER;
 		xics_icp_set_cppr(xics, icp, h->args[0]);
-		return KIC_H_SUCCESS;
+		return KVM_IRQCHIP_XICS_H_SUCCESS;
 	case KVM_IRQCHIP_XICS_H_EOI:
 		return xics_h_eoi(xics, icp, h->args[0]);
 	case KVM_IRQCHIP_XICS_H_IPI:
@@ -293,7 +289,7 @@ static long xics_hcall(struct kic_vcpu *vcpu, struct kvm_irqchip_xics_hcall *h)
 	case KVM_IRQCHIP_XICS_H_IPOLL:
 		return xics_h_ipoll(xics, h->args[0], h->out);
 	default:
-		return KIC_H_FUNCTION;
+		return KVM_IRQCHIP_XICS_H_FUNCTION;
 	}
 }
 
